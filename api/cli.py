@@ -1,0 +1,336 @@
+"""The ``hsdt`` command line: parse, call the service core, print, map errors to exit codes.
+
+Exit codes: 0 success; 1 the input or the document did not pass (findings printed); 2 a usage or
+environment error the user can fix (message printed); 3 an internal error (details in the home's
+logs/, never a traceback on screen).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from service.context import Context
+from service.errors import HsdtError
+from service.home import resolve_home
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+RECORD_LABELS = {
+    "hoc-ba-trung-hoc": "Học bạ THCS/THPT",
+    "hoc-ba-tieu-hoc": "Học bạ tiểu học",
+    "bang-tong-hop": "Bảng tổng hợp kết quả đánh giá",
+    "so-theo-doi": "Sổ theo dõi và đánh giá học sinh",
+}
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors that carry a message meant for the user (each package's root error)."""
+    from render import RenderError
+
+    return (HsdtError, RenderError)
+
+
+@contextmanager
+def _guard(home: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except KeyboardInterrupt:
+        err.print("Đã dừng theo yêu cầu (Ctrl-C). Những gì đã ghi đều trọn vẹn.")
+        sys.exit(130)
+    except _user_errors() as exc:
+        err.print(f"[bold red]Lỗi:[/] {exc}", markup=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        log_dir = (home or Path(".")) / "logs"
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            log = log_dir / f"internal-error-{stamp}.txt"
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = str(log)
+        except OSError:
+            where = "(không ghi được tệp nhật ký)"
+        err.print(
+            "[bold red]Lỗi nội bộ của hsdt[/] — dữ liệu đã ghi vẫn trọn vẹn. "
+            f"Chi tiết kỹ thuật: {where}. Xin gửi tệp này cho bộ phận hỗ trợ.",
+            markup=True,
+        )
+        sys.exit(3)
+
+
+class _Obj:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._ctx: Context | None = None
+
+    def ctx(self) -> Context:
+        if self._ctx is None:
+            self._ctx = Context.open(self.home)
+        return self._ctx
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    "home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Home directory (default: $HSDT_HOME or ./hsdt-home).",
+)
+@click.version_option(package_name="hsdt")
+@click.pass_context
+def cli(click_ctx: click.Context, home: Path | None) -> None:
+    """hsdt — signed, permanently archived electronic school records (hồ sơ điện tử)."""
+    obj = _Obj(resolve_home(str(home) if home else None))
+    click_ctx.obj = obj
+    click_ctx.call_on_close(obj.close)
+
+
+def _obj() -> _Obj:
+    obj = click.get_current_context().obj
+    assert isinstance(obj, _Obj)
+    return obj
+
+
+# ---------------------------------------------------------------------------- check / import
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+def check(file: Path, as_json: bool) -> None:
+    """Validate FILE (.json, .xlsx, .csv) and show every finding and the computed results.
+
+    Nothing is stored. Exit status 1 when the file has errors.
+    """
+    from api.report_text import format_check_report
+    from records.check import check_file
+
+    with _guard(None):
+        report = check_file(file)
+        if as_json:
+            click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+        else:
+            click.echo(format_check_report(report))
+        sys.exit(0 if report.ok else 1)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_(file: Path) -> None:
+    """Check FILE and store it when it has no errors (warnings are stored with it)."""
+    from api.report_text import format_check_report
+    from service.importing import RejectedImport, import_file
+
+    obj = _obj()
+    with _guard(obj.home):
+        try:
+            outcome = import_file(obj.ctx(), file)
+        except RejectedImport as exc:
+            click.echo(format_check_report(exc.report))
+            raise
+        verb = "Đã nhập" if outcome.created else "Dữ liệu này đã có, không nhập lại"
+        out.print(
+            f"{verb}: bộ dữ liệu số {outcome.dataset_id} (SHA-256 {outcome.sha256[:12]}…), "
+            f"{len(outcome.warnings)} cảnh báo."
+        )
+
+
+# ---------------------------------------------------------------------------- sample / template
+
+
+@cli.command()
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the JSON (default: samples/ in the home).")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--primary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
+@click.option("--secondary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
+def sample(out_path: Path | None, seed: int, primary_classes: int, secondary_classes: int) -> None:
+    """Generate a realistic, seeded sample school as a canonical JSON file."""
+    from records.canonical import dataset_to_json
+    from records.sample import generate_school
+    from service.files import write_atomic
+
+    obj = _obj()
+    with _guard(obj.home):
+        ds = generate_school(
+            seed=seed, primary_classes=primary_classes, secondary_classes=secondary_classes
+        )
+        if out_path is None:
+            out_path = obj.ctx().home.root / "samples" / f"{ds.school.code}-{ds.school_year}.json"
+        write_atomic(out_path, dataset_to_json(ds))
+        students = sum(len(c.students) for c in ds.classes)
+        out.print(f"{ds.school.name}: {len(ds.classes)} lớp, {students} học sinh → {out_path}")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["xlsx", "csv", "schema"]))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--grade", type=click.IntRange(1, 12), default=8, show_default=True,
+              help="Grade (khối lớp) the template is for.")
+@click.option("--subject", default="TOAN", show_default=True, help="Subject code (csv only).")
+@click.option("--from-dataset", is_flag=True,
+              help="Pre-fill with the newest stored dataset (xlsx: its first class of that grade).")
+def template(kind: str, out_path: Path, grade: int, subject: str, from_dataset: bool) -> None:
+    """Write an empty (or pre-filled) score-sheet template, or the JSON Schema."""
+    from records import template as templates
+    from records.schema import write_schema
+
+    obj = _obj()
+    with _guard(obj.home):
+        if kind == "schema":
+            write_schema(out_path)
+        else:
+            dataset = None
+            if from_dataset:
+                from service.importing import load_dataset
+
+                dataset = load_dataset(obj.ctx())[1]
+            if kind == "xlsx":
+                templates.write_xlsx_template(out_path, grade=grade, dataset=dataset)
+            else:
+                templates.write_csv_template(out_path, grade=grade, subject=subject, dataset=dataset)
+        out.print(f"Đã ghi {out_path}")
+
+
+# ---------------------------------------------------------------------------- render
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@cli.command()
+@click.option("--dataset", "dataset_id", type=int, default=None, help="Dataset number (default: newest).")
+@click.option("--class", "classes", multiple=True, help="Only these class ids (repeatable).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+def render(dataset_id: int | None, classes: tuple[str, ...], workers: int) -> None:
+    """Render every record book of a stored dataset to PDF/A-3b in the home."""
+    from service.importing import load_dataset
+    from service.rendering import render_dataset
+
+    obj = _obj()
+    with _guard(obj.home):
+        ctx = obj.ctx()
+        ds_id, ds = load_dataset(ctx, dataset_id)
+        with _progress() as bar:
+            task = bar.add_task("Kết xuất PDF/A", total=None)
+            summary = render_dataset(
+                ctx, ds_id, ds, workers=workers, only=classes or None,
+                progress=lambda i, n: bar.update(task, completed=i, total=n),
+            )
+        _print_render_summary(summary, ctx.home.records_dir)
+
+
+def _print_render_summary(summary: Any, records_dir: Path) -> None:
+    table = Table(title="Hồ sơ đã kết xuất (PDF/A-3b)")
+    table.add_column("Loại hồ sơ")
+    table.add_column("Mới", justify="right")
+    table.add_column("Không đổi", justify="right")
+    for key, label in RECORD_LABELS.items():
+        new, same = summary.rendered.get(key, 0), summary.unchanged.get(key, 0)
+        if new or same:
+            table.add_row(label, str(new), str(same))
+    out.print(table)
+    out.print(f"{summary.total} hồ sơ, {summary.pages} trang → {records_dir}")
+
+
+# ---------------------------------------------------------------------------- demo
+
+
+@cli.command()
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--primary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
+@click.option("--secondary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+def demo(seed: int, primary_classes: int, secondary_classes: int, workers: int) -> None:
+    """The main job: sample school → check → import → compute → render, with a summary."""
+    from service.demo import run_demo
+
+    obj = _obj()
+    with _guard(obj.home):
+        ctx = obj.ctx()
+        labels = {
+            "sample": "Tạo dữ liệu trường mẫu",
+            "check": "Kiểm tra dữ liệu",
+            "import": "Nhập vào hệ thống",
+            "render": "Tính kết quả và kết xuất PDF/A",
+        }
+        with _progress() as bar:
+            task = bar.add_task("Kết xuất PDF/A", total=None, visible=False)
+
+            def on_step(name: str) -> None:
+                err.print(f"• {labels[name]}…")
+                if name == "render":
+                    bar.update(task, visible=True)
+
+            result = run_demo(
+                ctx,
+                seed=seed,
+                primary_classes=primary_classes,
+                secondary_classes=secondary_classes,
+                workers=workers,
+                on_step=on_step,
+                progress=lambda i, n: bar.update(task, completed=i, total=n),
+            )
+        _print_demo(ctx, result, labels)
+
+
+def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
+    from records.findings import Severity
+
+    ds = result.check.dataset
+    students = sum(len(c.students) for c in ds.classes) if ds else 0
+    out.rule("hsdt demo")
+    out.print(f"Trường: {ds.school.name if ds else '?'} — năm học {ds.school_year if ds else '?'}")
+    out.print(f"Lớp: {len(ds.classes) if ds else 0}, học sinh: {students}")
+    errors = sum(1 for f in result.check.findings if f.severity is Severity.ERROR)
+    warnings = sum(1 for f in result.check.findings if f.severity is Severity.WARNING)
+    out.print(f"Kiểm tra dữ liệu: {errors} lỗi, {warnings} cảnh báo ({result.sample_path})")
+    _print_render_summary(result.rendered, ctx.home.records_dir)
+    timing = Table(title="Thời gian")
+    timing.add_column("Bước")
+    timing.add_column("Giây", justify="right")
+    for key, seconds in result.timings.items():
+        timing.add_row(labels[key], f"{seconds:.2f}")
+    timing.add_row("Tổng", f"{sum(result.timings.values()):.2f}")
+    out.print(timing)
+    out.print(f"Thư mục làm việc (home): {ctx.home.root.resolve()}")
+
+
+def main() -> None:
+    cli(prog_name="hsdt")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,135 @@
+"""The home directory: one folder holding everything an hsdt installation owns.
+
+Layout (all paths relative to the home, so a home can be copied or moved and still works):
+
+    hsdt.toml      configuration
+    hsdt.db        SQLite database (embedded default; PostgreSQL by URL in production)
+    records/       rendered and signed record books, by school/year/class
+    objects/       the local object store (archive)
+    pki/           the development PKI (demo/test mode only)
+    imports/       original imported files, content-addressed
+    logs/          internal error reports
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.errors import HomeError
+
+DEFAULT_HOME = "hsdt-home"
+CONFIG_NAME = "hsdt.toml"
+MARKER = "# hsdt home"
+
+DEFAULT_CONFIG = f"""{MARKER} — configuration. Paths are relative to this folder.
+
+[database]
+# Embedded default: an SQLite file in the home. Production: a PostgreSQL URL, e.g.
+# url = "postgresql+psycopg://hsdt@db.example/hsdt"
+url = ""
+
+[verification]
+# Printed in every record's QR code and footer link: where anyone can check the document.
+url = "http://127.0.0.1:8000/xac-thuc"
+
+[pki]
+# "demo": the development PKI in pki/ is trusted (every report says so). "production": only the
+# trust roots listed below are trusted.
+mode = "demo"
+trust_roots = []
+"""
+
+
+def resolve_home(option: str | None) -> Path:
+    """--home wins, then $HSDT_HOME, then ./hsdt-home."""
+    raw = option or os.environ.get("HSDT_HOME") or DEFAULT_HOME
+    return Path(raw).expanduser()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    verify_url: str
+    pki_mode: str
+    trust_roots: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def database_path(self) -> Path:
+        return self.root / "hsdt.db"
+
+    @property
+    def records_dir(self) -> Path:
+        return self.root / "records"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.root / "objects"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.root / "pki"
+
+    @property
+    def imports_dir(self) -> Path:
+        return self.root / "imports"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    def relative(self, path: Path) -> str:
+        """A path stored in the database or manifests: always relative to the home."""
+        return path.resolve().relative_to(self.root.resolve()).as_posix()
+
+    def absolute(self, stored: str) -> Path:
+        return self.root / stored
+
+    @staticmethod
+    def open(root: Path, *, create: bool = True) -> Home:
+        home = Home(root)
+        if home.config_path.exists():
+            return home
+        if root.exists() and any(root.iterdir()) and not create:
+            raise HomeError(f"{root} is not an hsdt home (no {CONFIG_NAME}).")
+        if not create:
+            raise HomeError(
+                f"No hsdt home at {root}.", hint="Run «hsdt demo» or «hsdt init» to create one."
+            )
+        if root.exists() and any(root.iterdir()):
+            raise HomeError(
+                f"{root} exists and is not empty, but has no {CONFIG_NAME}: refusing to use it as a home.",
+                hint="Choose another folder with --home or HSDT_HOME.",
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        home.config_path.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        return home
+
+    def settings(self) -> Settings:
+        try:
+            data: dict[str, Any] = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise HomeError(
+                f"Cannot read {self.config_path}: {exc}", hint="Fix the file or restore it from a copy."
+            ) from exc
+        db = data.get("database", {}).get("url") or ""
+        # env override lets CI point the same home at PostgreSQL without editing files
+        db = os.environ.get("HSDT_DATABASE_URL") or db or f"sqlite:///{self.database_path}"
+        return Settings(
+            database_url=db,
+            verify_url=data.get("verification", {}).get("url", "http://127.0.0.1:8000/xac-thuc"),
+            pki_mode=data.get("pki", {}).get("mode", "demo"),
+            trust_roots=tuple(data.get("pki", {}).get("trust_roots", [])),
+        )

@@ -1,0 +1,85 @@
+"""Import a school-year file: check it, and store it only when it has no errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from records.canonical import dataset_from_json, dataset_to_json
+from records.check import CheckReport, check_file
+from records.findings import Finding, Severity
+from records.model import Dataset
+from service.context import Context
+from service.db.models import DatasetRow
+from service.errors import HsdtError, ImportRejected
+from service.files import write_atomic
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    dataset_id: int
+    sha256: str
+    created: bool  # False when the very same data was imported before
+    warnings: list[Finding]
+    report: CheckReport
+
+
+class RejectedImport(ImportRejected):
+    def __init__(self, path: Path, report: CheckReport) -> None:
+        errors = [f for f in report.findings if f.severity is Severity.ERROR]
+        super().__init__(
+            f"{path.name}: {len(errors)} lỗi — không lưu gì vào hệ thống.",
+            hint="Sửa các lỗi ở trên rồi nhập lại; «hsdt check FILE» liệt kê chúng mà không lưu.",
+        )
+        self.report = report
+
+
+def import_file(ctx: Context, path: Path) -> ImportOutcome:
+    report = check_file(path)
+    if not report.ok or report.dataset is None:
+        raise RejectedImport(path, report)
+    canonical = dataset_to_json(report.dataset)
+    sha = hashlib.sha256(canonical).hexdigest()
+    warnings = [f for f in report.findings if f.severity is Severity.WARNING]
+    with ctx.sessions.begin() as session:
+        existing = session.scalar(select(DatasetRow).where(DatasetRow.sha256 == sha))
+        if existing is not None:
+            return ImportOutcome(existing.id, sha, False, warnings, report)
+        stored = ctx.home.imports_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
+        if not stored.exists():
+            write_atomic(stored, path.read_bytes())
+        row = DatasetRow(
+            school_code=report.dataset.school.code,
+            school_year=report.dataset.school_year,
+            sha256=sha,
+            source_name=path.name,
+            source_path=ctx.home.relative(stored),
+            canonical=canonical,
+            warnings=json.dumps([f.to_json() for f in warnings], ensure_ascii=False),
+            imported_at=ctx.clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        ctx.record_event(session, "dataset.imported", f"dataset:{row.id}", sha256=sha,
+                         source=path.name, warnings=len(warnings))
+        return ImportOutcome(row.id, sha, True, warnings, report)
+
+
+def load_dataset(ctx: Context, dataset_id: int | None = None) -> tuple[int, Dataset]:
+    """A stored dataset (the newest when no id is given)."""
+    with ctx.sessions() as session:
+        query = select(DatasetRow).order_by(DatasetRow.id.desc())
+        if dataset_id is not None:
+            query = select(DatasetRow).where(DatasetRow.id == dataset_id)
+        row = session.scalars(query).first()
+        if row is None:
+            raise HsdtError(
+                "Chưa có dữ liệu nào trong hệ thống." if dataset_id is None
+                else f"Không có bộ dữ liệu số {dataset_id}.",
+                hint="Nhập dữ liệu bằng «hsdt import FILE» (hoặc chạy «hsdt demo»).",
+            )
+        return row.id, dataset_from_json(row.canonical)
