@@ -163,8 +163,13 @@ def import_(file: Path) -> None:
 
 
 @cli.command()
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the JSON (default: samples/ in the home).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the JSON (default: samples/ in the home).",
+)
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--primary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
 @click.option("--secondary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
@@ -189,11 +194,19 @@ def sample(out_path: Path | None, seed: int, primary_classes: int, secondary_cla
 @cli.command()
 @click.argument("kind", type=click.Choice(["xlsx", "csv", "schema"]))
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--grade", type=click.IntRange(1, 12), default=8, show_default=True,
-              help="Grade (khối lớp) the template is for.")
+@click.option(
+    "--grade",
+    type=click.IntRange(1, 12),
+    default=8,
+    show_default=True,
+    help="Grade (khối lớp) the template is for.",
+)
 @click.option("--subject", default="TOAN", show_default=True, help="Subject code (csv only).")
-@click.option("--from-dataset", is_flag=True,
-              help="Pre-fill with the newest stored dataset (xlsx: its first class of that grade).")
+@click.option(
+    "--from-dataset",
+    is_flag=True,
+    help="Pre-fill with the newest stored dataset (xlsx: its first class of that grade).",
+)
 def template(kind: str, out_path: Path, grade: int, subject: str, from_dataset: bool) -> None:
     """Write an empty (or pre-filled) score-sheet template, or the JSON Schema."""
     from records import template as templates
@@ -212,7 +225,9 @@ def template(kind: str, out_path: Path, grade: int, subject: str, from_dataset: 
             if kind == "xlsx":
                 templates.write_xlsx_template(out_path, grade=grade, dataset=dataset)
             else:
-                templates.write_csv_template(out_path, grade=grade, subject=subject, dataset=dataset)
+                templates.write_csv_template(
+                    out_path, grade=grade, subject=subject, dataset=dataset
+                )
         out.print(f"Đã ghi {out_path}")
 
 
@@ -231,7 +246,9 @@ def _progress() -> Progress:
 
 
 @cli.command()
-@click.option("--dataset", "dataset_id", type=int, default=None, help="Dataset number (default: newest).")
+@click.option(
+    "--dataset", "dataset_id", type=int, default=None, help="Dataset number (default: newest)."
+)
 @click.option("--class", "classes", multiple=True, help="Only these class ids (repeatable).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 def render(dataset_id: int | None, classes: tuple[str, ...], workers: int) -> None:
@@ -246,7 +263,11 @@ def render(dataset_id: int | None, classes: tuple[str, ...], workers: int) -> No
         with _progress() as bar:
             task = bar.add_task("Kết xuất PDF/A", total=None)
             summary = render_dataset(
-                ctx, ds_id, ds, workers=workers, only=classes or None,
+                ctx,
+                ds_id,
+                ds,
+                workers=workers,
+                only=classes or None,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
             )
         _print_render_summary(summary, ctx.home.records_dir)

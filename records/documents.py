@@ -47,7 +47,7 @@ class RecordType(StrEnum):
     SO_THEO_DOI = "so-theo-doi"  # secondary class score book, one year
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return {
             RecordType.HOC_BA_TRUNG_HOC: "Học bạ",
             RecordType.HOC_BA_TIEU_HOC: "Học bạ",
@@ -90,7 +90,9 @@ def _person(t: Teacher | None, fallback_id: str) -> dict[str, Any]:
     return {"id": fallback_id, "full_name": t.full_name if t else fallback_id}
 
 
-def _header(ds: Dataset, record_type: RecordType, doc_id: str, c: SchoolClass, rule_set: str) -> dict[str, Any]:
+def _header(
+    ds: Dataset, record_type: RecordType, doc_id: str, c: SchoolClass, rule_set: str
+) -> dict[str, Any]:
     return {
         "schema": PAYLOAD_SCHEMA,
         "schema_version": PAYLOAD_VERSION,
@@ -206,7 +208,10 @@ def so_theo_doi(ds: Dataset, c: SchoolClass) -> RecordDocument:
     rules = secondary_rules(c.grade, ds.school_year)
     doc_id = document_id(ds, RecordType.SO_THEO_DOI, c.id)
     payload = _header(ds, RecordType.SO_THEO_DOI, doc_id, c, rules.id)
-    results = {cs.student.code: rules.compute(c, cs.secondary or SecondaryStudentYear()) for cs in c.students}
+    results = {
+        cs.student.code: rules.compute(c, cs.secondary or SecondaryStudentYear())
+        for cs in c.students
+    }
     subjects: list[dict[str, Any]] = []
     for spec in rules.subjects:
         cls_subject = next((x for x in c.subjects if x.code == spec.code), None)
@@ -261,7 +266,10 @@ def so_theo_doi(ds: Dataset, c: SchoolClass) -> RecordDocument:
     ]
     payload["subjects"] = subjects
     payload["summaries"] = [
-        {"student": cs.student.code, **_secondary_summary(cs.secondary or SecondaryStudentYear(), results[cs.student.code])}
+        {
+            "student": cs.student.code,
+            **_secondary_summary(cs.secondary or SecondaryStudentYear(), results[cs.student.code]),
+        }
         for cs in c.students
     ]
     return RecordDocument(doc_id, RecordType.SO_THEO_DOI, c.id, None, None, payload)
@@ -285,7 +293,8 @@ def _primary_catalogue(c: SchoolClass, rules: TT27) -> dict[str, Any]:
         "subjects": subjects,
         "qualities": [{"code": q.code, "name": q.name} for q in rules.qualities_for(c.grade)],
         "competences": [
-            {"code": q.code, "name": q.name, "group": q.group} for q in rules.competences_for(c.grade)
+            {"code": q.code, "name": q.name, "group": q.group}
+            for q in rules.competences_for(c.grade)
         ],
     }
 
@@ -350,14 +359,22 @@ def bang_tong_hop(ds: Dataset, c: SchoolClass, point: AssessmentPoint) -> Record
             "birth_date": cs.student.birth_date.isoformat(),
             "subjects": {
                 s["code"]: {
-                    "level": _val(pa.subjects[s["code"]].level) if pa and s["code"] in pa.subjects else None,
-                    "score": pa.subjects[s["code"]].score if pa and s["code"] in pa.subjects else None,
+                    "level": _val(pa.subjects[s["code"]].level)
+                    if pa and s["code"] in pa.subjects
+                    else None,
+                    "score": pa.subjects[s["code"]].score
+                    if pa and s["code"] in pa.subjects
+                    else None,
                 }
                 for s in catalogue["subjects"]
             },
-            "qualities": {q["code"]: _val(pa.qualities.get(q["code"])) if pa else None for q in catalogue["qualities"]},
+            "qualities": {
+                q["code"]: _val(pa.qualities.get(q["code"])) if pa else None
+                for q in catalogue["qualities"]
+            },
             "competences": {
-                q["code"]: _val(pa.competences.get(q["code"])) if pa else None for q in catalogue["competences"]
+                q["code"]: _val(pa.competences.get(q["code"])) if pa else None
+                for q in catalogue["competences"]
             },
             "comment": pa.comment if pa else "",
         }

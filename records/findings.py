@@ -97,97 +97,148 @@ E, W = Severity.ERROR, Severity.WARNING
 
 FILE_EMPTY = _code("file.empty", E, "Tệp rỗng", "Chọn đúng tệp dữ liệu đã nhập điểm rồi thử lại.")
 FILE_WRONG_TYPE = _code(
-    "file.wrong_type", E, "Không đúng loại tệp",
+    "file.wrong_type",
+    E,
+    "Không đúng loại tệp",
     "Dùng tệp .json (định dạng chuẩn), .xlsx hoặc .csv theo mẫu do «hsdt template» tạo ra.",
 )
 FILE_UNREADABLE = _code(
-    "file.unreadable", E, "Không đọc được tệp",
+    "file.unreadable",
+    E,
+    "Không đọc được tệp",
     "Tệp bị hỏng hoặc sai cú pháp; mở lại bằng phần mềm đã tạo ra nó và lưu lại.",
 )
 SCHEMA_INVALID = _code(
-    "schema.invalid", E, "Sai cấu trúc dữ liệu",
+    "schema.invalid",
+    E,
+    "Sai cấu trúc dữ liệu",
     "Sửa giá trị theo đúng lược đồ JSON trong docs/schema/ hoặc theo mẫu nhập điểm.",
 )
 SCHEMA_FORMAT = _code(
-    "schema.format", E, "Không phải dữ liệu hsdt hoặc sai phiên bản định dạng",
-    "Tệp JSON phải có \"format\": \"hsdt/school-year\" và \"format_version\": 1.",
+    "schema.format",
+    E,
+    "Không phải dữ liệu hsdt hoặc sai phiên bản định dạng",
+    'Tệp JSON phải có "format": "hsdt/school-year" và "format_version": 1.',
 )
 TEMPLATE_HEADER = _code(
-    "template.header", E, "Tiêu đề cột không đúng mẫu",
+    "template.header",
+    E,
+    "Tiêu đề cột không đúng mẫu",
     "Tạo lại mẫu bằng «hsdt template» và chép dữ liệu vào đúng cột; không đổi tên hay thứ tự cột.",
 )
 SCORE_RANGE = _code(
-    "score.out_of_range", E, "Điểm nằm ngoài thang điểm",
+    "score.out_of_range",
+    E,
+    "Điểm nằm ngoài thang điểm",
     "Điểm đánh giá theo thang 10: từ 0 đến 10 (tiểu học: số nguyên từ 1 đến 10).",
 )
 SCORE_DECIMALS = _code(
-    "score.decimals", E, "Điểm có quá một chữ số thập phân",
+    "score.decimals",
+    E,
+    "Điểm có quá một chữ số thập phân",
     "Điểm được ghi đến một chữ số thập phân (ví dụ 7,5); đối chiếu sổ của giáo viên.",
 )
 SCORE_NOT_NUMBER = _code(
-    "score.not_a_number", E, "Điểm không phải là số", "Nhập điểm bằng số, ví dụ 8 hoặc 8.5.",
+    "score.not_a_number",
+    E,
+    "Điểm không phải là số",
+    "Nhập điểm bằng số, ví dụ 8 hoặc 8.5.",
 )
 REGULAR_COUNT = _code(
-    "assessment.regular_count", E, "Sai số lần đánh giá thường xuyên (ĐĐGtx)",
+    "assessment.regular_count",
+    E,
+    "Sai số lần đánh giá thường xuyên (ĐĐGtx)",
     "Theo Điều 7 TT22: môn 35 tiết/năm có 2 ĐĐGtx, trên 35 đến 70 tiết có 3, trên 70 tiết có 4.",
 )
 RESULT_MISSING = _code(
-    "result.missing", W, "Thiếu kết quả đánh giá",
+    "result.missing",
+    W,
+    "Thiếu kết quả đánh giá",
     "Nhập đủ điểm/mức đánh giá trước khi khoá sổ; hồ sơ thiếu kết quả không thể ký.",
 )
 STUDENT_DUPLICATE = _code(
-    "student.duplicate_code", E, "Trùng mã học sinh",
+    "student.duplicate_code",
+    E,
+    "Trùng mã học sinh",
     "Mỗi học sinh có một mã duy nhất; kiểm tra lại mã trên CSDL ngành.",
 )
 SCORE_ON_COMMENT = _code(
-    "score.on_comment_subject", E, "Có điểm số ở môn chỉ đánh giá bằng nhận xét",
+    "score.on_comment_subject",
+    E,
+    "Có điểm số ở môn chỉ đánh giá bằng nhận xét",
     "Môn này chỉ ghi mức Đạt (Đ) hoặc Chưa đạt (CĐ) theo Điều 5 TT22; xoá điểm số.",
 )
 LEVEL_ON_SCORED = _code(
-    "level.on_scored_subject", E, "Có mức Đ/CĐ ở môn đánh giá bằng điểm số",
+    "level.on_scored_subject",
+    E,
+    "Có mức Đ/CĐ ở môn đánh giá bằng điểm số",
     "Môn này đánh giá bằng nhận xét kết hợp điểm số: nhập ĐĐGtx, ĐĐGgk, ĐĐGck.",
 )
 SUBMITTED_MISMATCH = _code(
-    "submitted.mismatch", E, "Kết quả ghi trong tệp khác kết quả tính lại",
+    "submitted.mismatch",
+    E,
+    "Kết quả ghi trong tệp khác kết quả tính lại",
     "Đối chiếu sổ của giáo viên (Điều 11 Quy chế): sửa điểm thành phần hoặc kết quả đã ghi.",
 )
 TEXT_NFD = _code(
-    "text.nfd", W, "Văn bản ở dạng Unicode tổ hợp (NFD)",
+    "text.nfd",
+    W,
+    "Văn bản ở dạng Unicode tổ hợp (NFD)",
     "Đã tự chuyển sang dạng dựng sẵn (NFC). Nên đặt bộ gõ ở «Unicode dựng sẵn».",
 )
 TEXT_LEGACY = _code(
-    "text.legacy_encoding", E, "Văn bản dùng bảng mã cũ (TCVN3/ABC hoặc VNI)",
-    "Chuyển tệp sang Unicode (ví dụ công cụ chuyển mã của Unikey: TCVN3/VNI → Unicode) rồi nhập lại.",
+    "text.legacy_encoding",
+    E,
+    "Văn bản dùng bảng mã cũ (TCVN3/ABC hoặc VNI)",
+    "Chuyển tệp sang Unicode (ví dụ bằng công cụ chuyển mã của Unikey: TCVN3/VNI → Unicode) "
+    "rồi nhập lại.",
 )
 SUBJECT_UNKNOWN = _code(
-    "subject.unknown", E, "Môn học không có trong chương trình của khối lớp",
+    "subject.unknown",
+    E,
+    "Môn học không có trong chương trình của khối lớp",
     "Dùng mã môn trong danh mục (docs/rules.md) đúng với cấp học và khối lớp.",
 )
 SUBJECT_NOT_IN_CLASS = _code(
-    "subject.not_in_class", E, "Có kết quả của môn lớp không học",
+    "subject.not_in_class",
+    E,
+    "Có kết quả của môn lớp không học",
     "Thêm môn vào danh sách môn của lớp, hoặc xoá kết quả nhập nhầm.",
 )
 TEACHER_UNKNOWN = _code(
-    "teacher.unknown", E, "Giáo viên không có trong danh sách",
+    "teacher.unknown",
+    E,
+    "Giáo viên không có trong danh sách",
     "Thêm giáo viên vào danh sách giáo viên của trường hoặc sửa mã giáo viên.",
 )
 NO_RULE_SET = _code(
-    "rules.none", E, "Không có quy định đánh giá cho khối lớp và năm học này",
+    "rules.none",
+    E,
+    "Không có quy định đánh giá cho khối lớp và năm học này",
     "hsdt áp dụng TT22/2021 (THCS, THPT) và TT27/2020 (tiểu học) theo lộ trình; kiểm tra năm học.",
 )
 LEVEL_MISMATCH = _code(
-    "class.level", E, "Lớp thuộc cấp học trường không có",
+    "class.level",
+    E,
+    "Lớp thuộc cấp học trường không có",
     "Kiểm tra khối lớp và cấp học khai báo của trường.",
 )
 ABSENCE_INVALID = _code(
-    "absences.invalid", E, "Số buổi nghỉ không hợp lệ", "Số buổi nghỉ là số nguyên không âm.",
+    "absences.invalid",
+    E,
+    "Số buổi nghỉ không hợp lệ",
+    "Số buổi nghỉ là số nguyên không âm.",
 )
 PRIMARY_SCORE_UNEXPECTED = _code(
-    "score.no_periodic_test", E, "Có điểm kiểm tra ở môn/thời điểm không có bài kiểm tra định kì",
+    "score.no_periodic_test",
+    E,
+    "Có điểm kiểm tra ở môn/thời điểm không có bài kiểm tra định kì",
     "Theo Điều 7 TT27 chỉ một số môn có bài kiểm tra định kì ở từng thời điểm; xoá điểm thừa.",
 )
 NATIONAL_ID = _code(
-    "student.national_id", W, "Mã định danh cá nhân không đúng 12 chữ số",
+    "student.national_id",
+    W,
+    "Mã định danh cá nhân không đúng 12 chữ số",
     "Kiểm tra mã định danh (số CCCD) của học sinh.",
 )
 

@@ -31,7 +31,9 @@ class Context:
         settings = home.settings()
         engine = connect(settings.database_url)
         migrate(engine)
-        return Context(home, settings, engine, session_factory(engine), clock or SystemClock(), actor)
+        return Context(
+            home, settings, engine, session_factory(engine), clock or SystemClock(), actor
+        )
 
     def record_event(self, session: Session, action: str, subject: str, **detail: Any) -> None:
         session.add(

@@ -45,7 +45,9 @@ def run_demo(
         return time.perf_counter()
 
     t = step("sample")
-    ds = generate_school(seed=seed, primary_classes=primary_classes, secondary_classes=secondary_classes)
+    ds = generate_school(
+        seed=seed, primary_classes=primary_classes, secondary_classes=secondary_classes
+    )
     sample_path = ctx.home.root / "samples" / f"{ds.school.code}-{ds.school_year}.json"
     write_atomic(sample_path, dataset_to_json(ds))
     timings["sample"] = time.perf_counter() - t

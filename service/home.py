@@ -110,7 +110,8 @@ class Home:
             )
         if root.exists() and any(root.iterdir()):
             raise HomeError(
-                f"{root} exists and is not empty, but has no {CONFIG_NAME}: refusing to use it as a home.",
+                f"{root} exists and is not empty, but has no {CONFIG_NAME}: "
+                "refusing to use it as a home.",
                 hint="Choose another folder with --home or HSDT_HOME.",
             )
         root.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,8 @@ class Home:
             data: dict[str, Any] = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise HomeError(
-                f"Cannot read {self.config_path}: {exc}", hint="Fix the file or restore it from a copy."
+                f"Cannot read {self.config_path}: {exc}",
+                hint="Fix the file or restore it from a copy.",
             ) from exc
         db = data.get("database", {}).get("url") or ""
         # env override lets CI point the same home at PostgreSQL without editing files

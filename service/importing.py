@@ -64,8 +64,14 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
         )
         session.add(row)
         session.flush()
-        ctx.record_event(session, "dataset.imported", f"dataset:{row.id}", sha256=sha,
-                         source=path.name, warnings=len(warnings))
+        ctx.record_event(
+            session,
+            "dataset.imported",
+            f"dataset:{row.id}",
+            sha256=sha,
+            source=path.name,
+            warnings=len(warnings),
+        )
         return ImportOutcome(row.id, sha, True, warnings, report)
 
 
@@ -78,7 +84,8 @@ def load_dataset(ctx: Context, dataset_id: int | None = None) -> tuple[int, Data
         row = session.scalars(query).first()
         if row is None:
             raise HsdtError(
-                "Chưa có dữ liệu nào trong hệ thống." if dataset_id is None
+                "Chưa có dữ liệu nào trong hệ thống."
+                if dataset_id is None
                 else f"Không có bộ dữ liệu số {dataset_id}.",
                 hint="Nhập dữ liệu bằng «hsdt import FILE» (hoặc chạy «hsdt demo»).",
             )

@@ -97,7 +97,9 @@ def _store(
                 return
         version = (
             session.scalar(
-                select(func.max(DocumentRow.version)).where(DocumentRow.document_id == doc.document_id)
+                select(func.max(DocumentRow.version)).where(
+                    DocumentRow.document_id == doc.document_id
+                )
             )
             or 0
         ) + 1
@@ -120,8 +122,9 @@ def _store(
                 created_at=ctx.clock.now(),
             )
         )
-        ctx.record_event(session, "document.rendered", doc.document_id, version=version,
-                         sha256=rendered.sha256)
+        ctx.record_event(
+            session, "document.rendered", doc.document_id, version=version, sha256=rendered.sha256
+        )
     summary.rendered[doc.record_type.value] += 1
     summary.pages += rendered.pages
     summary.paths.append(path)

@@ -34,16 +34,34 @@ def default_slots(doc: RecordDocument) -> list[SignatureSlot]:
                 )
             )
     slots.append(
-        SignatureSlot("gvcn", SignerRole.HOMEROOM_TEACHER, SignerRole.HOMEROOM_TEACHER.label,
-                      homeroom["id"], homeroom["full_name"], order=2)
+        SignatureSlot(
+            "gvcn",
+            SignerRole.HOMEROOM_TEACHER,
+            SignerRole.HOMEROOM_TEACHER.label,
+            homeroom["id"],
+            homeroom["full_name"],
+            order=2,
+        )
     )
     slots.append(
-        SignatureSlot("hieu_truong", SignerRole.PRINCIPAL, SignerRole.PRINCIPAL.label,
-                      principal["id"], principal["full_name"], order=3)
+        SignatureSlot(
+            "hieu_truong",
+            SignerRole.PRINCIPAL,
+            SignerRole.PRINCIPAL.label,
+            principal["id"],
+            principal["full_name"],
+            order=3,
+        )
     )
     if doc.record_type in (RecordType.HOC_BA_TRUNG_HOC, RecordType.HOC_BA_TIEU_HOC):
         slots.append(
-            SignatureSlot("con_dau", SignerRole.SCHOOL_SEAL, SignerRole.SCHOOL_SEAL.label,
-                          p["school"]["code"], p["school"]["name"], order=4)
+            SignatureSlot(
+                "con_dau",
+                SignerRole.SCHOOL_SEAL,
+                SignerRole.SCHOOL_SEAL.label,
+                p["school"]["code"],
+                p["school"]["name"],
+                order=4,
+            )
         )
     return slots

@@ -40,8 +40,11 @@ def test_home_is_relocatable(tmp_path: Path) -> None:
     src = tmp_path / "school.json"
     src.write_bytes(dataset_to_json(ds))
     outcome = import_file(ctx, src)
-    small = ds.model_copy(update={"classes": [ds.classes[0].model_copy(
-        update={"students": ds.classes[0].students[:2]})]})
+    small = ds.model_copy(
+        update={
+            "classes": [ds.classes[0].model_copy(update={"students": ds.classes[0].students[:2]})]
+        }
+    )
     render_dataset(ctx, outcome.dataset_id, small)
     ctx.close()
 

@@ -22,8 +22,9 @@ def _sample_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_file_with_errors_stores_nothing(tmp_path: Path, database_url: str,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_with_errors_stores_nothing(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HSDT_DATABASE_URL", database_url)
     good = _sample_file(tmp_path)
     data = json.loads(good.read_text(encoding="utf-8"))

@@ -18,8 +18,15 @@ def test_migrations_create_the_schema_idempotently(database_url: str) -> None:
     assert {"datasets", "documents", "events", "alembic_version"} <= tables
     sessions = session_factory(engine)
     with sessions.begin() as s:
-        s.add(EventRow(at=datetime(2026, 1, 2, tzinfo=UTC), actor="GV001", action="x",
-                       subject="Nguyễn Thị Hằng", detail="{}"))
+        s.add(
+            EventRow(
+                at=datetime(2026, 1, 2, tzinfo=UTC),
+                actor="GV001",
+                action="x",
+                subject="Nguyễn Thị Hằng",
+                detail="{}",
+            )
+        )
     with sessions() as s:
         row = s.scalars(select(EventRow)).one()
         assert row.subject == "Nguyễn Thị Hằng"
