@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -89,12 +88,16 @@ def _store(
             .order_by(DocumentRow.version.desc())
         ).first()
         if latest is not None and latest.pdf_sha256 == rendered.sha256:
+            # same content as the newest version: keep it (and its signatures), and make sure the
+            # working copy on disk still holds the current bytes
             path = ctx.home.absolute(latest.pdf_path)
-            if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == rendered.sha256:
-                summary.unchanged[doc.record_type.value] += 1
-                summary.paths.append(path)
-                summary.pages += rendered.pages
-                return
+            current = latest.pdf or rendered.pdf
+            if not path.exists() or path.read_bytes() != current:
+                write_atomic(path, current)
+            summary.unchanged[doc.record_type.value] += 1
+            summary.paths.append(path)
+            summary.pages += rendered.pages
+            return
         version = (
             session.scalar(
                 select(func.max(DocumentRow.version)).where(
@@ -120,6 +123,8 @@ def _store(
                 pages=rendered.pages,
                 state="rendered",
                 created_at=ctx.clock.now(),
+                revision=0,
+                pdf=rendered.pdf,
             )
         )
         ctx.record_event(

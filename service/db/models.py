@@ -49,6 +49,25 @@ class DocumentRow(Base):
     pages: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # signing happens by incremental updates: each signature bumps the revision (compare-and-swap)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # current bytes
+    signed_fields: Mapped[str] = mapped_column(Text, default="", server_default="")  # "a,b,c"
+
+
+class PendingSignatureRow(Base):
+    """Phase one of a two-phase (external) signature, waiting for the raw signature or CMS."""
+
+    __tablename__ = "pending_signatures"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_row: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    revision: Mapped[int] = mapped_column(Integer)  # the revision the hash was computed on
+    base_sha256: Mapped[str] = mapped_column(String(64))
+    field_name: Mapped[str] = mapped_column(String(128))
+    signer_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # serialized signing state (see signing)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class EventRow(Base):
