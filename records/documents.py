@@ -159,7 +159,7 @@ def _secondary_subject_rows(
                 "term1": r.term1_average if r.scored else _val(r.term1_level),
                 "term2": r.term2_average if r.scored else _val(r.term2_level),
                 "year": r.year_average if r.scored else _val(r.year_level),
-                "retest": (a.retest_score if r.scored else _val(a.retest_level)) if a else None,
+                "retest": r.retest_score if r.scored else _val(r.retest_level),
                 "comment": a.comment if a else "",
             }
         )
@@ -177,6 +177,12 @@ def _secondary_summary(year: SecondaryStudentYear, result: SecondaryYearResult) 
             "term1": _val(result.learning_term1),
             "term2": _val(result.learning_term2),
             "year": _val(result.learning_year),
+        },
+        # after the summer re-test / conduct training (TT22 đánh giá lại); None when not applicable
+        "reevaluated": {
+            "learning": _val(result.learning_year_reevaluated),
+            "conduct": _val(result.conduct_year_reevaluated),
+            "promoted": result.promoted_after_reevaluation,
         },
         "absences": {
             "term1": year.absences_term1,
@@ -237,7 +243,7 @@ def so_theo_doi(ds: Dataset, c: SchoolClass) -> RecordDocument:
                         "term1": r.term1_average,
                         "term2": r.term2_average,
                         "year": r.year_average,
-                        "retest": a.retest_score if a else None,
+                        "retest": r.retest_score,
                     }
                 )
             else:
@@ -247,13 +253,14 @@ def so_theo_doi(ds: Dataset, c: SchoolClass) -> RecordDocument:
                         "term1": _val(r.term1_level),
                         "term2": _val(r.term2_level),
                         "year": _val(r.year_level),
-                        "retest": _val(a.retest_level) if a else None,
+                        "retest": _val(r.retest_level),
                     }
                 )
         subjects.append(
             {
                 "code": spec.code,
                 "name": spec.name,
+                "short_name": spec.short_name,  # column headers of the year summary
                 "scored": spec.kind is AssessmentKind.SCORED,
                 "periods_per_year": cls_subject.periods_per_year,
                 "regular_count": rules.required_regular_count(cls_subject.periods_per_year),

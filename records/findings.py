@@ -148,7 +148,7 @@ REGULAR_COUNT = _code(
     "assessment.regular_count",
     E,
     "Sai số lần đánh giá thường xuyên (ĐĐGtx)",
-    "Theo Điều 7 TT22: môn 35 tiết/năm có 2 ĐĐGtx, trên 35 đến 70 tiết có 3, trên 70 tiết có 4.",
+    "Theo Điều 6 khoản 2 điểm b TT22: môn 35 tiết/năm có 2 ĐĐGtx, trên 35 đến 70 tiết có 3, trên 70 tiết có 4.",
 )
 RESULT_MISSING = _code(
     "result.missing",

@@ -187,6 +187,8 @@ class SecondaryStudentYear(_Model):
     conduct_term1: Rating | None = None  # kết quả rèn luyện, decided by the GVCN
     conduct_term2: Rating | None = None
     conduct_year: Rating | None = None
+    # after summer conduct training (rèn luyện trong kì nghỉ hè), decided by the GVCN
+    conduct_year_reevaluated: Rating | None = None
     absences_term1: int = 0  # số buổi nghỉ học (excused + unexcused)
     absences_term2: int = 0
     homeroom_comment: str = ""

@@ -54,6 +54,10 @@ class SubjectResult:
     term1_level: Pass | None = None  # comment-only subjects
     term2_level: Pass | None = None
     year_level: Pass | None = None
+    # "Điểm hoặc mức đánh giá lại": the summer re-test result, set only when it was used to
+    # re-evaluate the year learning result (TT22, kiểm tra, đánh giá lại)
+    retest_score: Decimal | None = None
+    retest_level: Pass | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ class SecondaryYearResult:
     promotion: PromotionOutcome
     title: Title | None
     notes: tuple[str, ...] = field(default_factory=tuple)  # why the outcome is what it is
+    # "Mức đánh giá sau khi rèn luyện trong kì nghỉ hè; kiểm tra, đánh giá lại": set only for a
+    # student whose year learning (conduct) result was Chưa đạt and who has been re-evaluated
+    learning_year_reevaluated: Rating | None = None
+    conduct_year_reevaluated: Rating | None = None
+
+    @property
+    def promoted_after_reevaluation(self) -> bool:
+        """The học bạ's line "Được lên lớp sau khi kiểm tra, đánh giá lại hoặc rèn luyện…"."""
+        reevaluated = (self.learning_year_reevaluated, self.conduct_year_reevaluated)
+        return self.promotion in (PromotionOutcome.PROMOTED, PromotionOutcome.COMPLETED) and any(
+            r is not None for r in reevaluated
+        )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What a rule set is: a versioned, pure set of assessment rules and the subject catalogue it uses.
 
 A new circular is a new module with a new rule set id; old rule sets stay untouched so records
-rendered under them can be recomputed and re-checked forever.
+rendered under them can be recomputed and re-checked forever (docs/rules.md, "Adding a circular").
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from records.model import (
     AssessmentPoint,
     Level,
     PrimaryStudentYear,
-    SecondaryStudentYear,
     SchoolClass,
+    SecondaryStudentYear,
 )
 from records.results import PrimaryYearOutcome, SecondaryYearResult
 
@@ -24,7 +24,11 @@ ONE_DECIMAL = Decimal("0.1")
 
 
 def round_half_up(value: Decimal, step: Decimal = ONE_DECIMAL) -> Decimal:
-    """Round an exact decimal half up to ``step`` (6.45 → 6.5; 6.449… → 6.4)."""
+    """Round an exact decimal half up to ``step`` (6.45 → 6.5; 6.449… → 6.4).
+
+    Python's ``round`` works on binary floats and rounds ties to even: ``round(8.25, 1)`` is 8.2,
+    while every school's book says 8,3.
+    """
     return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
@@ -72,9 +76,7 @@ class SecondaryRuleSet(Protocol):
 
     def required_regular_count(self, periods_per_year: int) -> int: ...
 
-    def term_average(
-        self, regular: list[Decimal], midterm: Decimal, final: Decimal
-    ) -> Decimal: ...
+    def term_average(self, regular: list[Decimal], midterm: Decimal, final: Decimal) -> Decimal: ...
 
     def year_average(self, term1: Decimal, term2: Decimal) -> Decimal: ...
 
@@ -92,16 +94,33 @@ class PrimaryRuleSet(Protocol):
 
     def subject(self, code: str) -> SubjectSpec | None: ...
 
-    def compute(self, school_class: SchoolClass, year: PrimaryStudentYear) -> PrimaryYearOutcome: ...
+    def compute(
+        self, school_class: SchoolClass, year: PrimaryStudentYear
+    ) -> PrimaryYearOutcome: ...
 
 
 class NoRuleSetError(LookupError):
-    """No rule set covers this level, grade and school year."""
+    """No rule set covers this level, grade and school year.
 
-    def __init__(self, level: Level, grade: int, school_year: str) -> None:
+    The message is Vietnamese because it reaches the people who fix the data (finding
+    ``rules.none``): it says which rule set starts when, so they can check the year or the grade.
+    """
+
+    def __init__(
+        self,
+        level: Level,
+        grade: int,
+        school_year: str,
+        *,
+        available: str | None = None,
+    ) -> None:
+        where = f"lớp {grade} ({level.value}), năm học {school_year}"
+        why = available or (
+            "hsdt áp dụng TT22/2021 cho THCS, THPT (từ năm học 2021-2022, theo lộ trình) và "
+            "TT27/2020 cho tiểu học (từ năm học 2020-2021, theo lộ trình)"
+        )
         super().__init__(
-            f"No assessment rule set covers grade {grade} ({level.value}) in school year "
-            f"{school_year}. hsdt implements TT22/2021 (secondary, rolled out from 2021-2022) and "
-            "TT27/2020 (primary, rolled out from 2020-2021); earlier years used repealed circulars."
+            f"Không có quy định đánh giá cho {where}: {why}. "
+            "Kiểm tra lại năm học và khối lớp trong dữ liệu."
         )
         self.level, self.grade, self.school_year = level, grade, school_year

@@ -1,16 +1,19 @@
 """Thông tư 27/2020/TT-BGDĐT: assessment of primary students (tiểu học).
 
-Decisions where the circular leaves a choice (see docs/rules.md):
-- The year-end result uses the CN (cuối năm) assessment point only (Điều 9 khoản 1: "cuối năm học").
+Decisions where the circular leaves a choice (docs/rules.md gives the reasons):
+- The year-end result uses the CN (cuối năm) assessment point only (Điều 9: "cuối năm học").
 - "Every end-of-year periodic test" means every subject of the class that has a periodic test at the
-  CN point for the class's grade (Điều 7 khoản 2).
+  CN point for the class's grade (Điều 7).
 - Specific competences: Tin học and Công nghệ are assessed from grade 3, when "Tin học và Công nghệ"
   is taught; grades 1–2 assess the other five.
-- "Học sinh Tiêu biểu…" needs the class's recognition, which no rule can compute: it is accepted from
-  the submitted data only when the computed result is Hoàn thành tốt.
+- "Học sinh Tiêu biểu…" needs the class's recognition, which no rule can compute: it is accepted
+  from the submitted data only when the computed result is Hoàn thành tốt.
+- A result that cannot be decided (a missing level or test score) is ``None``, never guessed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from records.model import (
     AssessmentPoint,
@@ -22,36 +25,50 @@ from records.model import (
 from records.results import PrimaryTitle, PrimaryYearOutcome, PrimaryYearResult
 from records.rules.base import AssessmentKind, QualitySpec, SubjectSpec
 
-P = AssessmentKind.PRIMARY
 G = AssessmentPoint
 ALL = frozenset(range(1, 6))
+FROM_3 = frozenset({3, 4, 5})
+FROM_4 = frozenset({4, 5})
 END_ONLY = frozenset({G.CK1, G.CN})
 WITH_MID = frozenset({G.GK1, G.CK1, G.GK2, G.CN})
 
-
-def _tests(grades: range, points: frozenset[AssessmentPoint]) -> tuple[tuple[int, frozenset[G]], ...]:
-    return tuple((g, points) for g in grades)
+TestPoints = tuple[tuple[int, frozenset[AssessmentPoint]], ...]
 
 
-_TV_TOAN_TESTS = _tests(range(1, 4), END_ONLY) + _tests(range(4, 6), WITH_MID)
+def _tests(grades: Iterable[int], points: frozenset[AssessmentPoint]) -> TestPoints:
+    return tuple((g, points) for g in sorted(grades))
 
+
+def _subject(
+    code: str, name: str, short: str, grades: frozenset[int], periods: int, tests: TestPoints = ()
+) -> SubjectSpec:
+    return SubjectSpec(
+        code, name, short, AssessmentKind.PRIMARY, grades, periods, test_points=tests
+    )
+
+
+# Điều 7: periodic tests at the end of term I and of the year for Tiếng Việt, Toán, Ngoại ngữ 1,
+# Lịch sử và Địa lí, Khoa học, Tin học và Công nghệ; grades 4 and 5 also at mid-term I and II for
+# Tiếng Việt and Toán.
+_TV_TOAN = _tests({1, 2, 3}, END_ONLY) + _tests(FROM_4, WITH_MID)
+_END_3 = _tests(FROM_3, END_ONLY)
+_END_4 = _tests(FROM_4, END_ONLY)
+
+# default_periods: the grade 3–5 figure (Tiếng Việt has more in grades 1–2); TT27 rules do not
+# depend on it, it only pre-fills a class's subject list.
 SUBJECTS: tuple[SubjectSpec, ...] = (
-    SubjectSpec("TIENG_VIET", "Tiếng Việt", "TV", P, ALL, 245, test_points=_TV_TOAN_TESTS),
-    SubjectSpec("TOAN", "Toán", "Toán", P, ALL, 175, test_points=_TV_TOAN_TESTS),
-    SubjectSpec("NN1", "Ngoại ngữ 1", "NN1", P, frozenset({3, 4, 5}), 140,
-                test_points=_tests(range(3, 6), END_ONLY)),
-    SubjectSpec("DAO_DUC", "Đạo đức", "ĐĐ", P, ALL, 35),
-    SubjectSpec("TNXH", "Tự nhiên và Xã hội", "TNXH", P, frozenset({1, 2, 3}), 70),
-    SubjectSpec("LICH_SU_DIA_LI", "Lịch sử và Địa lí", "LS&ĐL", P, frozenset({4, 5}), 70,
-                test_points=_tests(range(4, 6), END_ONLY)),
-    SubjectSpec("KHOA_HOC", "Khoa học", "KH", P, frozenset({4, 5}), 70,
-                test_points=_tests(range(4, 6), END_ONLY)),
-    SubjectSpec("TIN_HOC_CONG_NGHE", "Tin học và Công nghệ", "TH&CN", P, frozenset({3, 4, 5}), 70,
-                test_points=_tests(range(3, 6), END_ONLY)),
-    SubjectSpec("GDTC", "Giáo dục thể chất", "GDTC", P, ALL, 70),
-    SubjectSpec("AM_NHAC", "Âm nhạc", "ÂN", P, ALL, 35),
-    SubjectSpec("MI_THUAT", "Mĩ thuật", "MT", P, ALL, 35),
-    SubjectSpec("HDTN", "Hoạt động trải nghiệm", "HĐTN", P, ALL, 105),
+    _subject("TIENG_VIET", "Tiếng Việt", "TV", ALL, 245, _TV_TOAN),
+    _subject("TOAN", "Toán", "Toán", ALL, 175, _TV_TOAN),
+    _subject("NN1", "Ngoại ngữ 1", "NN1", FROM_3, 140, _END_3),
+    _subject("DAO_DUC", "Đạo đức", "ĐĐ", ALL, 35),
+    _subject("TNXH", "Tự nhiên và Xã hội", "TNXH", frozenset({1, 2, 3}), 70),
+    _subject("LICH_SU_DIA_LI", "Lịch sử và Địa lí", "LS&ĐL", FROM_4, 70, _END_4),
+    _subject("KHOA_HOC", "Khoa học", "KH", FROM_4, 70, _END_4),
+    _subject("TIN_HOC_CONG_NGHE", "Tin học và Công nghệ", "TH&CN", FROM_3, 70, _END_3),
+    _subject("GDTC", "Giáo dục thể chất", "GDTC", ALL, 70),
+    _subject("AM_NHAC", "Âm nhạc", "ÂN", ALL, 35),
+    _subject("MI_THUAT", "Mĩ thuật", "MT", ALL, 35),
+    _subject("HDTN", "Hoạt động trải nghiệm", "HĐTN", ALL, 105),
 )
 
 _Q = "phẩm chất"
@@ -71,11 +88,13 @@ COMPETENCES: tuple[QualitySpec, ...] = (
     QualitySpec("NGON_NGU", "Ngôn ngữ", _NLD, ALL),
     QualitySpec("TINH_TOAN", "Tính toán", _NLD, ALL),
     QualitySpec("KHOA_HOC", "Khoa học", _NLD, ALL),
-    QualitySpec("CONG_NGHE", "Công nghệ", _NLD, frozenset({3, 4, 5})),
-    QualitySpec("TIN_HOC", "Tin học", _NLD, frozenset({3, 4, 5})),
+    QualitySpec("CONG_NGHE", "Công nghệ", _NLD, FROM_3),
+    QualitySpec("TIN_HOC", "Tin học", _NLD, FROM_3),
     QualitySpec("THAM_MI", "Thẩm mĩ", _NLD, ALL),
     QualitySpec("THE_CHAT", "Thể chất", _NLD, ALL),
 )
+
+_COMPLETES = frozenset({PrimaryYearResult.HTXS, PrimaryYearResult.HTT, PrimaryYearResult.HT})
 
 
 class TT27:
@@ -100,20 +119,20 @@ class TT27:
         traits: list[QualityLevel | None],
         scores: list[int | None],
     ) -> PrimaryYearResult | None:
-        """Điều 9 khoản 1: year-end result from subject levels, qualities/competences, CN tests."""
+        """Điều 9: year-end result from subject levels, qualities and competences, CN tests."""
         if any(v is None for v in [*levels, *traits, *scores]):
             return None
-        lows = [s for s in scores if s is not None]
-        all_t = all(lv == PrimaryLevel.T for lv in levels)
-        traits_top = all(t == QualityLevel.T for t in traits)
-        if all_t and traits_top and all(s >= 9 for s in lows):
+        tests = [s for s in scores if s is not None]
+        all_t = all(lv is PrimaryLevel.T for lv in levels)
+        traits_top = all(t is QualityLevel.T for t in traits)
+        if all_t and traits_top and all(s >= 9 for s in tests):
             return PrimaryYearResult.HTXS
-        if all_t and traits_top and all(s >= 7 for s in lows):
+        if all_t and traits_top and all(s >= 7 for s in tests):
             return PrimaryYearResult.HTT
         if (
             all(lv in (PrimaryLevel.T, PrimaryLevel.H) for lv in levels)
             and all(t in (QualityLevel.T, QualityLevel.D) for t in traits)
-            and all(s >= 5 for s in lows)
+            and all(s >= 5 for s in tests)
         ):
             return PrimaryYearResult.HT
         return PrimaryYearResult.CHT
@@ -125,35 +144,68 @@ class TT27:
         scores: dict[str, int | None] = {}
         for cs in school_class.subjects:
             spec = self.subject(cs.code)
-            if spec is None:
+            if spec is None:  # an unknown code is the validator's finding subject.unknown
                 continue
             mark = cn.subjects.get(cs.code) if cn else None
             levels[cs.code] = mark.level if mark else None
             if AssessmentPoint.CN in spec.test_points_for(grade):
                 scores[cs.code] = mark.score if mark else None
-        qualities = {q.code: (cn.qualities.get(q.code) if cn else None) for q in self.qualities_for(grade)}
+        qualities = {
+            q.code: cn.qualities.get(q.code) if cn else None for q in self.qualities_for(grade)
+        }
         competences = {
-            c.code: (cn.competences.get(c.code) if cn else None) for c in self.competences_for(grade)
+            c.code: cn.competences.get(c.code) if cn else None for c in self.competences_for(grade)
         }
         result = self.year_result(
-            list(levels.values()), [*qualities.values(), *competences.values()], list(scores.values())
+            list(levels.values()),
+            [*qualities.values(), *competences.values()],
+            list(scores.values()),
         )
         notes: list[str] = []
         if result is None:
-            notes.append("Chưa đủ kết quả đánh giá cuối năm để xác định kết quả giáo dục.")
+            notes.append(self._missing(levels, scores, qualities | competences))
         title: PrimaryTitle | None = None
-        if result == PrimaryYearResult.HTXS:
+        if result is PrimaryYearResult.HTXS:
             title = PrimaryTitle.XUAT_SAC
-        elif result == PrimaryYearResult.HTT and year.submitted_title == PrimaryTitle.TIEU_BIEU.value:
-            title = PrimaryTitle.TIEU_BIEU
+        elif year.submitted_title == PrimaryTitle.TIEU_BIEU.value:
+            if result is PrimaryYearResult.HTT:
+                title = PrimaryTitle.TIEU_BIEU
+            else:
+                notes.append(
+                    f"Không ghi danh hiệu «{PrimaryTitle.TIEU_BIEU.value}»: danh hiệu này chỉ dành "
+                    "cho học sinh có kết quả giáo dục Hoàn thành tốt."
+                )
         return PrimaryYearOutcome(
             rule_set=self.id,
             result=result,
             title=title,
-            completes_grade=result in (PrimaryYearResult.HTXS, PrimaryYearResult.HTT, PrimaryYearResult.HT),
+            # False also while the result is unknown: read it together with ``result``
+            completes_grade=result in _COMPLETES,
             subject_levels=levels,
             year_scores=scores,
             qualities=qualities,
             competences=competences,
             notes=tuple(notes),
         )
+
+    def _missing(
+        self,
+        levels: dict[str, PrimaryLevel | None],
+        scores: dict[str, int | None],
+        traits: dict[str, QualityLevel | None],
+    ) -> str:
+        names = {q.code: q.name for q in (*self.qualities, *self.competences)}
+        parts = []
+        if gaps := [self._name(c) for c, v in levels.items() if v is None]:
+            parts.append("mức đạt được môn " + ", ".join(gaps))
+        if gaps := [self._name(c) for c, v in scores.items() if v is None]:
+            parts.append("điểm kiểm tra định kì cuối năm môn " + ", ".join(gaps))
+        if gaps := [names[c] for c, v in traits.items() if v is None]:
+            parts.append("mức phẩm chất, năng lực: " + ", ".join(gaps))
+        return "Chưa đủ kết quả đánh giá cuối năm để xác định kết quả giáo dục; thiếu " + (
+            "; ".join(parts) + "."
+        )
+
+    def _name(self, code: str) -> str:
+        spec = self.subject(code)
+        return spec.name if spec else code
