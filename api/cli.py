@@ -173,7 +173,10 @@ def import_(file: Path) -> None:
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--primary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
 @click.option("--secondary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
-def sample(out_path: Path | None, seed: int, primary_classes: int, secondary_classes: int) -> None:
+@click.option("--year", "school_year", default="2025-2026", show_default=True)
+def sample(
+    out_path: Path | None, seed: int, primary_classes: int, secondary_classes: int, school_year: str
+) -> None:
     """Generate a realistic, seeded sample school as a canonical JSON file."""
     from records.canonical import dataset_to_json
     from records.sample import generate_school
@@ -182,7 +185,10 @@ def sample(out_path: Path | None, seed: int, primary_classes: int, secondary_cla
     obj = _obj()
     with _guard(obj.home):
         ds = generate_school(
-            seed=seed, primary_classes=primary_classes, secondary_classes=secondary_classes
+            seed=seed,
+            primary_classes=primary_classes,
+            secondary_classes=secondary_classes,
+            school_year=school_year,
         )
         if out_path is None:
             out_path = obj.ctx().home.root / "samples" / f"{ds.school.code}-{ds.school_year}.json"
