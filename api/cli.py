@@ -41,8 +41,10 @@ RECORD_LABELS = {
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors that carry a message meant for the user (each package's root error)."""
     from render import RenderError
+    from signing.errors import SigningError
+    from signing.plans import PlanError, PlanViolation
 
-    return (HsdtError, RenderError)
+    return (HsdtError, RenderError, SigningError, PlanViolation, PlanError)
 
 
 @contextmanager
@@ -290,6 +292,53 @@ def _print_render_summary(summary: Any, records_dir: Path) -> None:
             table.add_row(label, str(new), str(same))
     out.print(table)
     out.print(f"{summary.total} hồ sơ, {summary.pages} trang → {records_dir}")
+
+
+# ---------------------------------------------------------------------------- verify
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+@click.option(
+    "--trust-root",
+    "trust_roots",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A trusted root certificate (PEM/DER), in addition to the home's trust store.",
+)
+@click.option("--no-home", is_flag=True, help="Trust only the --trust-root files (no home needed).")
+def verify(file: Path, as_json: bool, trust_roots: tuple[Path, ...], no_home: bool) -> None:
+    """Verify every signature and timestamp of a signed PDF, offline.
+
+    Exit status 0 only when every signature is intact, trusted and unchanged since, and the
+    long-term (LTA) protection holds.
+    """
+    from service.trust import TrustStore, load_certificate, trust_store
+    from signing.report_text import render_report
+    from signing.verify import verify_pdf
+
+    obj = _obj()
+    with _guard(None if no_home else obj.home):
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise HsdtError(f"Không đọc được tệp {file}: {exc.strerror}.") from exc
+        if no_home:
+            store = TrustStore(tuple(load_certificate(p) for p in trust_roots), False)
+        else:
+            store = trust_store(obj.ctx().home, trust_roots)
+        if not store.roots:
+            raise HsdtError(
+                "Chưa có chứng thư gốc nào được tin cậy.",
+                hint="Cấu hình [pki] trust_roots trong hsdt.toml hoặc dùng --trust-root FILE.",
+            )
+        report = verify_pdf(data, trust_roots=list(store.roots), demo_mode=store.demo_mode)
+        if as_json:
+            click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+        else:
+            click.echo(render_report(report))
+        sys.exit(0 if report.bottom_line else 1)
 
 
 # ---------------------------------------------------------------------------- demo
