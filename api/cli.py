@@ -40,11 +40,12 @@ RECORD_LABELS = {
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors that carry a message meant for the user (each package's root error)."""
+    from records.template import TemplateError
     from render import RenderError
     from signing.errors import SigningError
     from signing.plans import PlanError, PlanViolation
 
-    return (HsdtError, RenderError, SigningError, PlanViolation, PlanError)
+    return (HsdtError, RenderError, SigningError, PlanViolation, PlanError, TemplateError)
 
 
 @contextmanager
@@ -402,6 +403,9 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
     timing.add_row("Tổng", f"{sum(result.timings.values()):.2f}")
     out.print(timing)
     out.print(f"Thư mục làm việc (home): {ctx.home.root.resolve()}")
+
+
+import api.cli_sign  # noqa: E402, F401  (registers «hsdt sign» on the group)
 
 
 def main() -> None:

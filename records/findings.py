@@ -241,6 +241,32 @@ NATIONAL_ID = _code(
     "Mã định danh cá nhân không đúng 12 chữ số",
     "Kiểm tra mã định danh (số CCCD) của học sinh.",
 )
+FILE_ENCODING = _code(
+    "file.encoding",
+    E,
+    "Tệp văn bản không ở mã UTF-8",
+    "Trong Excel chọn «Lưu thành» → «CSV UTF-8 (phân cách bằng dấu phẩy)». Văn bản gõ bằng TCVN3/VNI"
+    " cần chuyển sang Unicode trước (Unikey: Công cụ chuyển mã).",
+)
+TEMPLATE_SHEET = _code(
+    "template.sheet",
+    E,
+    "Thiếu sheet hoặc có sheet không đúng mẫu",
+    "Tạo lại mẫu bằng «hsdt template xlsx»; giữ nguyên tên các sheet, mỗi môn trong sheet «Môn học»"
+    " có một sheet điểm.",
+)
+STUDENT_UNKNOWN = _code(
+    "student.unknown",
+    E,
+    "Mã học sinh không có trong danh sách học sinh của lớp",
+    "Thêm học sinh vào sheet «Học sinh» hoặc sửa lại mã học sinh.",
+)
+STUDENT_NAME_MISMATCH = _code(
+    "student.name_mismatch",
+    W,
+    "Họ tên khác với họ tên trong danh sách học sinh",
+    "Kiểm tra dòng này có đúng của học sinh mang mã đó (chép điểm lệch dòng hay gặp lỗi này).",
+)
 
 
 @dataclass(frozen=True)

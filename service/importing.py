@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
 
 from records.canonical import dataset_from_json, dataset_to_json
 from records.check import CheckReport, check_file
-from records.findings import Finding, Severity
+from records.findings import Finding, Severity, has_errors
+from records.importers.result import FileKind
+from records.merge import MergeError, merge_class_workbook, merge_subject_sheet
 from records.model import Dataset
+from records.validate import validate_dataset
 from service.context import Context
 from service.db.models import DatasetRow
 from service.errors import HsdtError, ImportRejected
@@ -39,12 +42,18 @@ class RejectedImport(ImportRejected):
 
 
 def import_file(ctx: Context, path: Path) -> ImportOutcome:
+    """Store a whole school year (JSON), or merge a class workbook (XLSX) or a subject score sheet
+    (CSV) into the stored year of the same school. The merged year is validated again as a whole;
+    any error stores nothing."""
     report = check_file(path)
-    if not report.ok or report.dataset is None:
+    if not report.ok:
         raise RejectedImport(path, report)
-    canonical = dataset_to_json(report.dataset)
+    merged, extra = _merge_with_stored(ctx, path, report)
+    if extra and has_errors(extra):
+        raise RejectedImport(path, replace(report, findings=[*report.findings, *extra]))
+    canonical = dataset_to_json(merged)
     sha = hashlib.sha256(canonical).hexdigest()
-    warnings = [f for f in report.findings if f.severity is Severity.WARNING]
+    warnings = [f for f in [*report.findings, *extra] if f.severity is Severity.WARNING]
     with ctx.sessions.begin() as session:
         existing = session.scalar(select(DatasetRow).where(DatasetRow.sha256 == sha))
         if existing is not None:
@@ -53,8 +62,8 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
         if not stored.exists():
             write_atomic(stored, path.read_bytes())
         row = DatasetRow(
-            school_code=report.dataset.school.code,
-            school_year=report.dataset.school_year,
+            school_code=merged.school.code,
+            school_year=merged.school_year,
             sha256=sha,
             source_name=path.name,
             source_path=ctx.home.relative(stored),
@@ -70,9 +79,48 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
             f"dataset:{row.id}",
             sha256=sha,
             source=path.name,
+            kind=str(report.kind),
             warnings=len(warnings),
         )
         return ImportOutcome(row.id, sha, True, warnings, report)
+
+
+def _stored_year(ctx: Context, school: str, year: str) -> Dataset | None:
+    with ctx.sessions() as session:
+        row = session.scalars(
+            select(DatasetRow)
+            .where(DatasetRow.school_code == school, DatasetRow.school_year == year)
+            .order_by(DatasetRow.id.desc())
+        ).first()
+        return dataset_from_json(row.canonical) if row else None
+
+
+def _merge_with_stored(
+    ctx: Context, path: Path, report: CheckReport
+) -> tuple[Dataset, list[Finding]]:
+    try:
+        if report.kind is FileKind.CSV and report.sheet is not None:
+            sheet = report.sheet
+            base = _stored_year(ctx, sheet.school_code, sheet.school_year)
+            if base is None:
+                raise HsdtError(
+                    f"Chưa có dữ liệu năm học {sheet.school_year} của trường {sheet.school_code}.",
+                    hint="Nhập sổ lớp (tệp .xlsx từ «hsdt template xlsx») hoặc tệp JSON trước, "
+                    "rồi nhập bảng điểm từng môn (.csv).",
+                )
+            merged, extra = merge_subject_sheet(base, sheet, path.name)
+        elif report.dataset is not None:
+            ds = report.dataset
+            base = _stored_year(ctx, ds.school.code, ds.school_year)
+            if report.kind is FileKind.XLSX and base is not None:
+                merged, extra = merge_class_workbook(base, ds), []
+            else:
+                return ds, []
+        else:  # pragma: no cover - check_file guarantees one of the two when ok
+            raise HsdtError(f"{path.name}: không có dữ liệu để nhập.")
+    except MergeError as exc:
+        raise HsdtError(str(exc)) from exc
+    return merged, [*extra, *validate_dataset(merged)]
 
 
 def load_dataset(ctx: Context, dataset_id: int | None = None) -> tuple[int, Dataset]:
