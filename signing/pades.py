@@ -234,7 +234,7 @@ async def estimate_reserved_size(signer: Signer, timestamper: TimeStamper | None
 
 
 @dataclass(frozen=True)
-class _FieldState:
+class FieldState:
     exists: bool
     signed: bool
     visible: bool
@@ -242,11 +242,11 @@ class _FieldState:
     any_signature: bool
 
 
-def _inspect(reader: PdfFileReader, field_name: str) -> _FieldState:
+def inspect_field(reader: PdfFileReader, field_name: str) -> FieldState:
     any_signature = next(pdf_fields.enumerate_sig_fields(reader, filled_status=True), None)
     found = next(pdf_fields.enumerate_sig_fields(reader, with_name=field_name), None)
     if found is None:
-        return _FieldState(False, False, False, None, any_signature is not None)
+        return FieldState(False, False, False, None, any_signature is not None)
     _, value, field_ref = found
     sig_field = field_ref.get_object()
     width, height = annot_width_height(get_single_field_annot(sig_field))
@@ -256,13 +256,13 @@ def _inspect(reader: PdfFileReader, field_name: str) -> _FieldState:
         if lock_dict is not None
         else None
     )
-    return _FieldState(
+    return FieldState(
         True, value is not None, bool(width and height), locks, any_signature is not None
     )
 
 
-def _check_slot(
-    state: _FieldState, field_name: str, certify: bool | None, locks: FieldLocks | None
+def check_slot(
+    state: FieldState, field_name: str, certify: bool | None, locks: FieldLocks | None
 ) -> bool:
     """Refuse what the profile forbids; return whether this signature certifies."""
     if not state.exists:
@@ -371,7 +371,7 @@ async def _sign(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     except (misc.PdfError, ValueError) as e:
         raise NotAPdfError(f"Không đọc được tệp PDF cần ký: {e}.") from e
-    certifies = _check_slot(_inspect(writer.prev, field_name), field_name, certify, field_locks)
+    certifies = check_slot(inspect_field(writer.prev, field_name), field_name, certify, field_locks)
 
     meta = PdfSignatureMetadata(
         field_name=field_name,

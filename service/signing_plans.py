@@ -1,0 +1,93 @@
+"""Which slots a stored document has: its record rebuilt from the dataset it was rendered from.
+
+The renderer drew one field per slot of the plan (``signing.plans``); the signing engine needs the
+same slots with who is assigned to each. They are recomputed from the stored dataset, one class
+at a time and cached, so a batch over a whole school parses each dataset once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from records.canonical import dataset_from_json
+from records.documents import RecordDocument, all_documents
+from records.model import Dataset
+from records.slots import SignatureSlot, SignerRole
+from service.context import Context
+from service.db.models import DatasetRow
+from service.errors import HsdtError
+from signing.certcheck import ExpectedSigner
+from signing.plans import PlanRegistry, plan_complete, slots_for
+
+__all__ = ["DocumentPlan", "PlanCatalog", "expected_signer"]
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    document_id: str
+    slots: tuple[SignatureSlot, ...]
+    document_timestamp: bool  # B-LTA after the last required signature
+
+    def slot(self, field_name: str) -> SignatureSlot | None:
+        return next((s for s in self.slots if s.field_name == field_name), None)
+
+    def slots_of(self, person_id: str) -> tuple[SignatureSlot, ...]:
+        return tuple(s for s in self.slots if s.signer_id == person_id)
+
+    def complete(self, signed: set[str]) -> bool:
+        return plan_complete(self.slots, signed)
+
+
+def expected_signer(slot: SignatureSlot) -> ExpectedSigner:
+    """Who the certificate of a slot's signer must name."""
+    if slot.role is SignerRole.SCHOOL_SEAL:
+        return ExpectedSigner(slot.signer_id or "", slot.signer_name, "organisation")
+    return ExpectedSigner(slot.signer_id or "", slot.signer_name, "person")
+
+
+class PlanCatalog:
+    """Plans of stored documents, cached per dataset and class (not thread-safe: one per batch)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._registry = PlanRegistry.load()
+        self._datasets: dict[int, Dataset] = {}
+        self._documents: dict[tuple[int, str], dict[str, RecordDocument]] = {}
+
+    def plan(self, dataset_id: int, class_id: str, document_id: str) -> DocumentPlan:
+        doc = self._classes(dataset_id, class_id).get(document_id)
+        if doc is None:
+            raise HsdtError(
+                f"Không dựng lại được hồ sơ {document_id} từ bộ dữ liệu số {dataset_id} "
+                "(không tìm thấy trong dữ liệu đã nhập).",
+                hint="Kết xuất lại hồ sơ từ dữ liệu hiện hành («hsdt render»).",
+            )
+        p = doc.payload
+        plan = self._registry.resolve(
+            doc.record_type, province=p["province"]["code"], school=p["school"]["code"]
+        )
+        return DocumentPlan(document_id, tuple(slots_for(doc, plan)), plan.document_timestamp)
+
+    def _classes(self, dataset_id: int, class_id: str) -> dict[str, RecordDocument]:
+        key = (dataset_id, class_id)
+        if key not in self._documents:
+            ds = self._dataset(dataset_id)
+            one_class = [c for c in ds.classes if c.id == class_id]
+            only = ds.model_copy(update={"classes": one_class})
+            self._documents[key] = {d.document_id: d for d in all_documents(only)}
+        return self._documents[key]
+
+    def _dataset(self, dataset_id: int) -> Dataset:
+        if dataset_id not in self._datasets:
+            with self._ctx.sessions() as session:
+                canonical = session.scalar(
+                    select(DatasetRow.canonical).where(DatasetRow.id == dataset_id)
+                )
+            if canonical is None:
+                raise HsdtError(
+                    f"Không có bộ dữ liệu số {dataset_id} mà hồ sơ được kết xuất từ đó."
+                )
+            self._datasets[dataset_id] = dataset_from_json(canonical)
+        return self._datasets[dataset_id]
