@@ -350,8 +350,11 @@ def verify(file: Path, as_json: bool, trust_roots: tuple[Path, ...], no_home: bo
 @click.option("--primary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
 @click.option("--secondary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
-def demo(seed: int, primary_classes: int, secondary_classes: int, workers: int) -> None:
-    """The main job: sample school → check → import → compute → render, with a summary."""
+@click.option("--no-sign", is_flag=True, help="Stop after rendering (no signatures).")
+def demo(
+    seed: int, primary_classes: int, secondary_classes: int, workers: int, no_sign: bool
+) -> None:
+    """The main job: sample school → check → import → compute → render → sign → verify."""
     from service.demo import run_demo
 
     obj = _obj()
@@ -362,6 +365,7 @@ def demo(seed: int, primary_classes: int, secondary_classes: int, workers: int) 
             "check": "Kiểm tra dữ liệu",
             "import": "Nhập vào hệ thống",
             "render": "Tính kết quả và kết xuất PDF/A",
+            "sign": "Ký số theo kế hoạch ký và kiểm tra lại",
         }
         with _progress() as bar:
             task = bar.add_task("Kết xuất PDF/A", total=None, visible=False)
@@ -379,6 +383,10 @@ def demo(seed: int, primary_classes: int, secondary_classes: int, workers: int) 
                 workers=workers,
                 on_step=on_step,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
+                sign=not no_sign,
+                on_signing=lambda step, i, n: bar.update(
+                    task, description=f"Ký: {SIGN_STEPS[step]}", completed=i, total=n
+                ),
             )
         _print_demo(ctx, result, labels)
 
@@ -395,6 +403,8 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
     warnings = sum(1 for f in result.check.findings if f.severity is Severity.WARNING)
     out.print(f"Kiểm tra dữ liệu: {errors} lỗi, {warnings} cảnh báo ({result.sample_path})")
     _print_render_summary(result.rendered, ctx.home.records_dir)
+    if result.signing is not None:
+        _print_signing(result.signing)
     timing = Table(title="Thời gian")
     timing.add_column("Bước")
     timing.add_column("Giây", justify="right")
@@ -406,6 +416,38 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
 
 
 import api.cli_sign  # noqa: E402, F401  (registers «hsdt sign» on the group)
+
+SIGN_STEPS = {
+    "teachers": "giáo viên bộ môn",
+    "homeroom": "giáo viên chủ nhiệm",
+    "principal": "hiệu trưởng ký duyệt",
+    "seal": "chữ ký số của nhà trường",
+    "verify": "kiểm tra lại mọi hồ sơ đã ký",
+}
+
+
+def _print_signing(summary: Any) -> None:
+    table = Table(title="Ký số (PAdES B-LT, dấu thời gian lưu trữ B-LTA)")
+    table.add_column("Bước")
+    table.add_column("Chữ ký", justify="right")
+    table.add_column("Giây", justify="right")
+    for step, count in summary.signatures.items():
+        label = SIGN_STEPS[step]
+        if step == "seal":
+            label += f" — {summary.seal_backend}"
+        table.add_row(label, str(count), f"{summary.timings[step]:.2f}")
+    table.add_row(
+        SIGN_STEPS["verify"],
+        f"{summary.verified_ok}/{summary.verified} hợp lệ",
+        f"{summary.timings.get('verify', 0):.2f}",
+    )
+    out.print(table)
+    out.print(
+        f"Hồ sơ đã ký đủ theo kế hoạch: {summary.signed_documents}. Chứng thư số thử nghiệm "
+        "(PKI phát triển) — KHÔNG có giá trị pháp lý, chỉ để chạy thử."
+    )
+    for problem in summary.problems[:10]:
+        err.print(f"[yellow]![/] {problem}", markup=True)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from records.canonical import dataset_to_json
 from records.check import CheckReport, check_file
 from records.sample import generate_school
 from service.context import Context
+from service.demo_signing import SigningSummary, sign_everything
 from service.files import write_atomic
 from service.importing import ImportOutcome, import_file
 from service.rendering import Progress, RenderSummary, render_dataset
@@ -24,6 +25,7 @@ class DemoResult:
     check: CheckReport
     imported: ImportOutcome
     rendered: RenderSummary
+    signing: SigningSummary | None
     timings: dict[str, float] = field(default_factory=dict)  # step → seconds
 
 
@@ -36,6 +38,8 @@ def run_demo(
     workers: int = 2,
     on_step: Step | None = None,
     progress: Progress | None = None,
+    sign: bool = True,
+    on_signing: Callable[[str, int, int], None] | None = None,
 ) -> DemoResult:
     timings: dict[str, float] = {}
 
@@ -63,4 +67,10 @@ def run_demo(
     t = step("render")
     rendered = render_dataset(ctx, imported.dataset_id, ds, workers=workers, progress=progress)
     timings["render"] = time.perf_counter() - t
-    return DemoResult(sample_path, report, imported, rendered, timings)
+
+    signing: SigningSummary | None = None
+    if sign:
+        t = step("sign")
+        signing = sign_everything(ctx, ds, on_step=on_signing)
+        timings["sign"] = time.perf_counter() - t
+    return DemoResult(sample_path, report, imported, rendered, signing, timings)
