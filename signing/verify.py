@@ -60,6 +60,7 @@ from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationChec
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from signing.devpki.marker import is_dev_pki_certificate
+from signing.diff_cache import MemoizedDiffPolicy
 from signing.pades import to_asn1_certificate
 
 __all__ = [
@@ -318,7 +319,8 @@ def _validation_spec(
             revinfo_gathering_policy=RevocationInfoGatheringSpec(
                 online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
             ),
-        )
+        ),
+        diff_policy=MemoizedDiffPolicy(),  # one per verification: see signing/diff_cache.py
     )
 
 
