@@ -415,7 +415,6 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
     out.print(f"Thư mục làm việc (home): {ctx.home.root.resolve()}")
 
 
-import api.cli_sign  # noqa: E402, F401  (registers «hsdt sign» on the group)
 
 SIGN_STEPS = {
     "teachers": "giáo viên bộ môn",
@@ -451,8 +450,20 @@ def _print_signing(summary: Any) -> None:
 
 
 def main() -> None:
-    cli(prog_name="hsdt")
+    # the importable module's group (under ``python -m api.cli`` this file is also ``__main__``,
+    # and the command groups below register on ``api.cli.cli``, not on ``__main__.cli``)
+    from api.cli import cli as group
+
+    group(prog_name="hsdt")
+
+
+def _register_command_groups() -> None:
+    """Command groups living in their own modules register themselves on ``cli`` when imported."""
+    import api.cli_archive
+    import api.cli_sign  # noqa: F401
 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+else:
+    _register_command_groups()

@@ -146,7 +146,9 @@ class AuditReport:
             f"Kiểm tra toàn vẹn lúc {self.checked_at.isoformat().replace('+00:00', 'Z')}",
             *(f"  kho: {name}" for name in self.stores),
             f"Đã kiểm tra {len(self.packages)} gói ({self.selection}), {self.objects_checked} "
-            f"đối tượng, {self.bytes_read:,} byte.".replace(",", "."),
+            f"đối tượng, {self.bytes_read:,} byte.".replace(
+                f"{self.bytes_read:,}", f"{self.bytes_read:,}".replace(",", ".")
+            ),
         ]
         for f in self.findings:
             mark = "đã sửa" if f.repaired else ("cảnh báo" if f.is_warning else "LỖI")

@@ -41,6 +41,38 @@ url = "http://127.0.0.1:8000/xac-thuc"
 # trust roots listed below are trusted.
 mode = "demo"
 trust_roots = []
+
+[archive]
+# Where signed records are kept for good. Every archived object is locked (S3 Object Lock,
+# COMPLIANCE) for retention_years from the moment it is archived: nobody, hsdt included, can
+# shorten that. Embedded default: the folder objects/ in this home.
+retention_years = 100      # 1..100; 100 = "permanent"
+legal_hold = false
+
+[archive.primary]
+kind = "local"
+directory = "objects"      # relative to this folder
+
+# Production: a bucket at an S3-compatible provider (AWS, MinIO, Ceph RGW, a Vietnamese cloud)
+# instead of the table above. «hsdt archive init-bucket» creates it with Object Lock and
+# versioning. Credentials come from the standard AWS chain (environment variables, ~/.aws, the
+# named profile below), never from this file.
+# [archive.primary]
+# kind = "s3"
+# bucket = "hsdt-truong-ban-xeo"
+# endpoint_url = "https://s3.example.vn"   # omit for AWS
+# region = "hn-1"
+# path_style = true                        # most self-hosted servers need it
+# profile = "hsdt"                         # optional
+
+# The second copy (recommended): another provider, region or site. «hsdt archive run» copies
+# every package there; «hsdt archive audit --repair» restores damaged objects from it.
+# [archive.replica]
+# kind = "s3"
+# bucket = "hsdt-truong-ban-xeo-ban-sao"
+# endpoint_url = "https://s3.other-provider.vn"
+# region = "hcm-1"
+# path_style = true
 """
 
 

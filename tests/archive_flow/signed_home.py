@@ -1,0 +1,68 @@
+"""A home holding really signed record books, made through the service as a school would.
+
+The sample school cut to one class of two students and six subjects: three record books (one sổ
+theo dõi, two học bạ), rendered, then signed by every slot's owner with the development PKI
+through ``service.signing.sign_batch`` until each plan is complete (B-LTA, state "signed").
+"""
+
+from __future__ import annotations
+
+from records.canonical import dataset_to_json
+from records.model import Dataset
+from records.sample import generate_school
+from service.context import Context
+from service.importing import import_file
+from service.rendering import render_dataset
+from service.signing import DocumentSelection, SignerIdentity, sign_batch
+from service.signing_env import ensure_dev_pki
+from signing.backends import Pkcs12Backend
+from signing.devpki import DevPki
+
+SUBJECTS = ("NGU_VAN", "TOAN", "NN1", "LICH_SU_DIA_LI", "KHTN", "TIN_HOC")
+
+
+def small_school() -> Dataset:
+    """The sample school's first secondary class: two students, six subjects."""
+    ds = generate_school(seed=2026, primary_classes=0, secondary_classes=1)
+    c = ds.classes[0]
+    students = []
+    for cs in c.students[:2]:
+        year = cs.secondary
+        assert year is not None
+        kept = {k: v for k, v in year.subjects.items() if k in SUBJECTS}
+        # Fewer subjects change the computed ratings: drop the values "as submitted".
+        cleared = {k: None for k in type(year).model_fields if k.startswith("submitted_")}
+        students.append(
+            cs.model_copy(
+                update={"secondary": year.model_copy(update={"subjects": kept, **cleared})}
+            )
+        )
+    subjects = [s for s in c.subjects if s.code in SUBJECTS]
+    cut = c.model_copy(update={"subjects": subjects, "students": students})
+    return ds.model_copy(update={"classes": [cut]})
+
+
+def import_and_render(ctx: Context, dataset: Dataset) -> DevPki:
+    source = ctx.home.root / "samples" / "school.json"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes(dataset_to_json(dataset))
+    imported = import_file(ctx, source)
+    render_dataset(ctx, imported.dataset_id, dataset)
+    return ensure_dev_pki(ctx, dataset)
+
+
+def sign_everything(ctx: Context, dataset: Dataset, pki: DevPki) -> None:
+    """Every signer signs what the plan allows now, round after round, until nothing is left
+    (subject teachers, then the homeroom teacher, the principal and the school seal)."""
+    people = [t.id for t in dataset.teachers] + [dataset.school.code]
+    for _ in range(5):
+        signatures = 0
+        for person in people:
+            identity = pki.identity(person)
+            who = SignerIdentity(person, Pkcs12Backend(identity.pkcs12_path, identity.passphrase))
+            batch = sign_batch(ctx, who, DocumentSelection(ready_only=True))
+            assert batch.ok, [d.message for d in batch.documents]
+            signatures += batch.signatures
+        if signatures == 0:
+            return
+    raise AssertionError("the signing plans did not complete")
