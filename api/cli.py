@@ -365,7 +365,9 @@ def demo(
             "check": "Kiểm tra dữ liệu",
             "import": "Nhập vào hệ thống",
             "render": "Tính kết quả và kết xuất PDF/A",
-            "sign": "Ký số theo kế hoạch ký và kiểm tra lại",
+            "sign": "Ký số theo kế hoạch ký",
+            "archive": "Kiểm tra chữ ký và lưu trữ (kèm bản sao thứ hai)",
+            "audit": "Kiểm tra toàn vẹn kho lưu trữ",
         }
         with _progress() as bar:
             task = bar.add_task("Kết xuất PDF/A", total=None, visible=False)
@@ -405,6 +407,8 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
     _print_render_summary(result.rendered, ctx.home.records_dir)
     if result.signing is not None:
         _print_signing(result.signing)
+    if result.archived is not None:
+        _print_archive(result.archived, result.audit)
     timing = Table(title="Thời gian")
     timing.add_column("Bước")
     timing.add_column("Giây", justify="right")
@@ -421,8 +425,27 @@ SIGN_STEPS = {
     "homeroom": "giáo viên chủ nhiệm",
     "principal": "hiệu trưởng ký duyệt",
     "seal": "chữ ký số của nhà trường",
-    "verify": "kiểm tra lại mọi hồ sơ đã ký",
 }
+
+
+def _print_archive(archived: Any, audit: Any) -> None:
+    from service.archiving_report import Status
+
+    done = archived.count(Status.ARCHIVED)
+    refused = archived.count(Status.REFUSED) + archived.count(Status.FAILED)
+    copies = sum(1 for d in archived.documents if d.replicated)
+    out.print(
+        f"Lưu trữ: {done} hồ sơ qua kiểm tra chữ ký số và được lưu vào {archived.primary}"
+        + (f"; bản sao thứ hai: {archived.replica}" if archived.replica else "")
+        + (f"; {refused} hồ sơ bị từ chối" if refused else "")
+        + f" ({copies} bản sao)."
+    )
+    for d in archived.documents:
+        if d.status in (Status.REFUSED, Status.FAILED):
+            err.print(f"[yellow]![/] {d.message}", markup=True)
+    if audit is not None:
+        verdict = "ĐẠT" if audit.ok else "KHÔNG ĐẠT"
+        out.print(f"Kiểm tra toàn vẹn kho lưu trữ: {verdict} — {audit.to_text().splitlines()[-1]}")
 
 
 def _print_signing(summary: Any) -> None:
@@ -435,11 +458,6 @@ def _print_signing(summary: Any) -> None:
         if step == "seal":
             label += f" — {summary.seal_backend}"
         table.add_row(label, str(count), f"{summary.timings[step]:.2f}")
-    table.add_row(
-        SIGN_STEPS["verify"],
-        f"{summary.verified_ok}/{summary.verified} hợp lệ",
-        f"{summary.timings.get('verify', 0):.2f}",
-    )
     out.print(table)
     out.print(
         f"Hồ sơ đã ký đủ theo kế hoạch: {summary.signed_documents}. Chứng thư số thử nghiệm "

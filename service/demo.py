@@ -7,9 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.fixity import AuditReport
 from records.canonical import dataset_to_json
 from records.check import CheckReport, check_file
 from records.sample import generate_school
+from service.archiving import archive_signed
+from service.archiving_audit import audit_archive
+from service.archiving_report import ArchiveRunReport
 from service.context import Context
 from service.demo_signing import SigningSummary, sign_everything
 from service.files import write_atomic
@@ -26,6 +30,8 @@ class DemoResult:
     imported: ImportOutcome
     rendered: RenderSummary
     signing: SigningSummary | None
+    archived: ArchiveRunReport | None
+    audit: AuditReport | None
     timings: dict[str, float] = field(default_factory=dict)  # step → seconds
 
 
@@ -73,4 +79,15 @@ def run_demo(
         t = step("sign")
         signing = sign_everything(ctx, ds, on_step=on_signing)
         timings["sign"] = time.perf_counter() - t
-    return DemoResult(sample_path, report, imported, rendered, signing, timings)
+
+    archived: ArchiveRunReport | None = None
+    audit: AuditReport | None = None
+    if sign:
+        # ingest verifies every signed file again (offline, from what it embeds) before storing it
+        t = step("archive")
+        archived = archive_signed(ctx)
+        timings["archive"] = time.perf_counter() - t
+        t = step("audit")
+        audit = audit_archive(ctx)
+        timings["audit"] = time.perf_counter() - t
+    return DemoResult(sample_path, report, imported, rendered, signing, archived, audit, timings)

@@ -1,9 +1,10 @@
-"""The demo's signing step: every rendered record through its full plan, then verified.
+"""The demo's signing step: every rendered record through its full plan.
 
 Subject and homeroom teachers sign in batches (one batch per person: one key, one certificate
 check, one TSA session), the principal countersigns the whole school in one batch, and the school
 seal signs last — on a SoftHSM2 PKCS#11 token when SoftHSM2 is installed (as a school's USB token
-would), otherwise from a PKCS#12 file. Demo mode only: the keys come from the home's development PKI.
+would), otherwise from a PKCS#12 file. Demo mode only: the keys come from the home's development
+PKI.
 """
 
 from __future__ import annotations
@@ -11,23 +12,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 
 from records.model import Dataset
 from service.context import Context
 from service.db.models import DocumentRow
 from service.signing import DocumentSelection, SignerIdentity, Status, ensure_dev_pki, sign_batch
-from service.trust import trust_store
 from signing.backends import Pkcs11Backend, Pkcs12Backend
 from signing.backends.base import SignerBackend
 from signing.devpki import DevPki, serve_dev_pki
 from signing.errors import SigningError
-from signing.verify import verify_pdf
 
 DEMO_TOKEN_PIN = "123456"  # demo only: a throwaway SoftHSM2 token in the home's pki/ folder
 DEMO_TOKEN_LABEL = "HSDT-SEAL-DEMO"
@@ -41,9 +37,7 @@ class SigningSummary:
     timings: dict[str, float] = field(default_factory=dict)  # step → seconds
     seal_backend: str = ""
     problems: list[str] = field(default_factory=list)  # refused / failed outcomes, Vietnamese
-    verified: int = 0
-    verified_ok: int = 0
-    signed_documents: int = 0
+    signed_documents: int = 0  # documents whose plan is complete (B-LTA)
 
 
 def _seal_backend(ctx: Context, pki: DevPki, school_code: str) -> tuple[SignerBackend, str]:
@@ -118,28 +112,8 @@ def sign_everything(ctx: Context, ds: Dataset, *, on_step: Step | None = None) -
                 ]
             summary.signatures[step] = made
             summary.timings[step] = time.perf_counter() - started
-    started = time.perf_counter()
-    summary.verified, summary.verified_ok, summary.signed_documents = verify_all(ctx)
-    summary.timings["verify"] = time.perf_counter() - started
-    return summary
-
-
-def _verify_one(job: tuple[bytes, list[bytes]]) -> bool:
-    pdf, roots_der = job
-    roots = [x509.load_der_x509_certificate(r) for r in roots_der]
-    return verify_pdf(pdf, trust_roots=roots, demo_mode=True).bottom_line
-
-
-def verify_all(ctx: Context, workers: int = 2) -> tuple[int, int, int]:
-    """Verify every signed document offline; (verified, passed, signed) counts."""
-    roots = [r.public_bytes(Encoding.DER) for r in trust_store(ctx.home).roots]
     with ctx.sessions() as session:
-        rows = session.execute(
-            select(DocumentRow.document_id, DocumentRow.pdf_path).where(
-                DocumentRow.state == "signed"
-            )
-        ).all()
-    jobs = [(ctx.home.absolute(path).read_bytes(), roots) for _, path in rows]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(_verify_one, jobs, chunksize=2))
-    return len(results), sum(results), len(rows)
+        summary.signed_documents = len(
+            session.scalars(select(DocumentRow.id).where(DocumentRow.state == "signed")).all()
+        )
+    return summary

@@ -65,8 +65,13 @@ directory = "objects"      # relative to this folder
 # path_style = true                        # most self-hosted servers need it
 # profile = "hsdt"                         # optional
 
-# The second copy (recommended): another provider, region or site. «hsdt archive run» copies
-# every package there; «hsdt archive audit --repair» restores damaged objects from it.
+# The second copy: another provider, region or site. «hsdt archive run» copies every package
+# there; «hsdt archive audit --repair» restores damaged objects from it. Embedded default: a second
+# local folder (put it on another disk); production: a bucket elsewhere, as below.
+[archive.replica]
+kind = "local"
+directory = "objects-copy"
+
 # [archive.replica]
 # kind = "s3"
 # bucket = "hsdt-truong-ban-xeo-ban-sao"

@@ -62,6 +62,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from signing.devpki.marker import is_dev_pki_certificate
 from signing.diff_cache import MemoizedDiffPolicy
 from signing.pades import to_asn1_certificate
+from signing.pyhanko_patches import apply_pyhanko_speedups
 
 __all__ = [
     "DocumentTimestampReport",
@@ -737,6 +738,7 @@ def verify_pdf(
     require_lta: bool = True,
 ) -> VerificationReport:
     """Synchronous :func:`async_verify_pdf`."""
+    apply_pyhanko_speedups()  # faster /Contents reading; a no-op on another pyHanko version
     return asyncio.run(
         async_verify_pdf(
             pdf,

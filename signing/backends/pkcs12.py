@@ -20,14 +20,18 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.errors import SignerUnavailableError, WrongPassphraseError
+from signing.fast_cms import FastCmsMixin
+from signing.pyhanko_patches import apply_pyhanko_speedups
 
 
-class CachedKeySigner(SimpleSigner):
-    """A `SimpleSigner` that keeps the parsed key.
+class CachedKeySigner(FastCmsMixin, SimpleSigner):
+    """A `SimpleSigner` that keeps the parsed key and this signer's pre-encoded CMS pieces.
 
     pyHanko's `SimpleSigner.sign_raw` re-parses the DER key on every call (~100 ms per document
     measured, see the field notes); RSA PKCS#1 v1.5 and ECDSA use the cached key, anything else
-    falls back to pyHanko's own code.
+    falls back to pyHanko's own code. The CMS is spliced from a per-signer template
+    (`signing.fast_cms`), and pyHanko's hex-string reader is replaced (`signing.pyhanko_patches`)
+    so signing a record that already carries signatures does not re-tokenise their `/Contents`.
     """
 
     def __init__(
@@ -47,6 +51,8 @@ class CachedKeySigner(SimpleSigner):
         registry.register_multiple([certificate, *other_certs])
         super().__init__(signing_cert=certificate, signing_key=key_info, cert_registry=registry)
         self._private_key = private_key
+        # Process-wide and idempotent; a no-op (logged) on a pyHanko other than 0.38.x.
+        apply_pyhanko_speedups()
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo

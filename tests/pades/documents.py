@@ -52,13 +52,13 @@ SLOTS = (
 
 def _content_pdf() -> bytes:
     font_path = Path(fontpkg_spectral.ROOT) / "files" / "Spectral-Regular.ttf"
-    pdfmetrics.registerFont(TTFont("Spectral", str(font_path)))
+    pdfmetrics.registerFont(TTFont("PadesTestSpectral", str(font_path)))
     buffer = io.BytesIO()
     # initialFontName: otherwise every page starts with a non-embedded Helvetica (field notes).
-    c = canvas.Canvas(buffer, pagesize=A4, invariant=1, initialFontName="Spectral")
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=1, initialFontName="PadesTestSpectral")
     lines = ("Học bạ — Trường PTDTBT TH và THCS Bản Xèo", "Học sinh: Lò Văn Pếnh, lớp 7A")
     for page in range(2):
-        c.setFont("Spectral", 12)
+        c.setFont("PadesTestSpectral", 12)
         for i, line in enumerate(lines):
             c.drawString(72, 770 - 18 * i, f"{line} (trang {page + 1})")
         c.showPage()
