@@ -17,7 +17,8 @@ from render import RenderedPdf, render_document
 from service.context import Context
 from service.db.models import DocumentRow
 from service.files import write_atomic
-from signing.plans import default_slots
+from service.plan_config import plan_registry
+from signing.plans import plan_for, slots_for
 
 Progress = Callable[[int, int], None]
 
@@ -64,7 +65,8 @@ def render_dataset(
     progress: Progress | None = None,
 ) -> RenderSummary:
     docs = [d for d in all_documents(ds) if not only or d.class_id in only]
-    jobs = [(d, default_slots(d), ctx.settings.verify_url) for d in docs]
+    plans = plan_registry(ctx.home)
+    jobs = [(d, slots_for(d, plan_for(d, plans)), ctx.settings.verify_url) for d in docs]
     summary = RenderSummary()
     for i, (doc, rendered) in enumerate(zip(docs, _render_all(jobs, workers), strict=True), 1):
         _store(ctx, dataset_id, ds, doc, rendered, summary)

@@ -18,8 +18,9 @@ from records.slots import SignatureSlot, SignerRole
 from service.context import Context
 from service.db.models import DatasetRow
 from service.errors import HsdtError
+from service.plan_config import plan_registry
 from signing.certcheck import ExpectedSigner
-from signing.plans import PlanRegistry, plan_complete, slots_for
+from signing.plans import plan_complete, plan_for, slots_for
 
 __all__ = ["DocumentPlan", "PlanCatalog", "expected_signer"]
 
@@ -52,7 +53,7 @@ class PlanCatalog:
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._registry = PlanRegistry.load()
+        self._registry = plan_registry(ctx.home)
         self._datasets: dict[int, Dataset] = {}
         self._documents: dict[tuple[int, str], dict[str, RecordDocument]] = {}
 
@@ -64,10 +65,7 @@ class PlanCatalog:
                 "(không tìm thấy trong dữ liệu đã nhập).",
                 hint="Kết xuất lại hồ sơ từ dữ liệu hiện hành («hsdt render»).",
             )
-        p = doc.payload
-        plan = self._registry.resolve(
-            doc.record_type, province=p["province"]["code"], school=p["school"]["code"]
-        )
+        plan = plan_for(doc, self._registry)
         return DocumentPlan(document_id, tuple(slots_for(doc, plan)), plan.document_timestamp)
 
     def _classes(self, dataset_id: int, class_id: str) -> dict[str, RecordDocument]:

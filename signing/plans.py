@@ -217,14 +217,17 @@ def _with_locks(slots: list[SignatureSlot], plan: SigningPlan) -> list[Signature
     return out
 
 
+def plan_for(doc: RecordDocument, registry: PlanRegistry) -> SigningPlan:
+    """The plan that governs a record document: its school's, its province's, or the default."""
+    p = doc.payload
+    return registry.resolve(
+        doc.record_type, province=p["province"]["code"], school=p["school"]["code"]
+    )
+
+
 def default_slots(doc: RecordDocument) -> list[SignatureSlot]:
     """The slots of the default plan for a record document."""
-    plan = PlanRegistry.load().resolve(
-        doc.record_type,
-        province=doc.payload["province"]["code"],
-        school=doc.payload["school"]["code"],
-    )
-    return slots_for(doc, plan)
+    return slots_for(doc, plan_for(doc, PlanRegistry.load()))
 
 
 class PlanViolation(ValueError):
