@@ -57,7 +57,7 @@ def test_a_malformed_plan_names_its_file(tmp_path: Path) -> None:
     ctx = Context.open(tmp_path / "home")
     (ctx.home.root / "plans").mkdir()
     (ctx.home.root / "plans" / "hong.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(HsdtError, match="hong.json"):
+    with pytest.raises(HsdtError, match=r"hong\.json"):
         plan_registry(ctx.home)
     (ctx.home.root / "plans" / "hong.json").write_text(
         json.dumps({"id": "x", "record_types": ["hoc-ba-trung-hoc"], "steps": []}), encoding="utf-8"
