@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from support.s3 import DUMMY_KEY_ID, DUMMY_SECRET, REGION
 
-from archive_flow.flow import MovableClock
+from archive_flow.flow import MovableClock, configure
 from archive_flow.signed_home import import_and_render, sign_everything, small_school
 from records.model import Dataset
 from service.archiving import archive_signed
@@ -45,6 +45,8 @@ def signed_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templa
     root = tmp_path_factory.mktemp("archive-flow") / "signed"
     dataset = small_school()
     ctx = Context.open(root)
+    # tests start from one local store and no second copy; those that need more configure it
+    configure(ctx, '\n[archive.primary]\nkind = "local"\ndirectory = "objects"\n')
     pki = import_and_render(ctx, dataset)
     with serve_dev_pki(pki):
         sign_everything(ctx, dataset, pki)
