@@ -16,9 +16,10 @@ Layout in a store::
 the manifests every payload byte: the prefix is content-addressed, identical input gives identical
 keys and bytes, and a new version lands beside the old one, never on it.
 
-Writing order: payload, manifests, bag-info and declaration, tag manifests, and the index entry
-last. An interrupted run leaves objects no index entry points to (the audit reports them as
-orphans); running it again with the same input resumes and completes the same package.
+Writing order: the bag's files (payload, manifests, bag-info and declaration, tag manifests; in
+parallel when the store takes parallel uploads), and the index entry last, only once every file
+has been verified. An interrupted run leaves objects no index entry points to (the audit reports
+them as orphans); running it again with the same input resumes and completes the same package.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from archive.bagit import BAG_INFO_TXT, BAGIT_TXT, BagCode, BagFinding, BagReport, build_bag
 from archive.bagit import validate_bag as validate_bag_files
@@ -53,6 +55,20 @@ PROVENANCE = "data/provenance.json"
 PAYLOAD_FILES = (PDF, RECORD_JSON, VERIFICATION_REPORT, PROVENANCE)
 PACKAGE_FORMAT = "hsdt-package/1"
 _CONTENT_TYPES = {".pdf": "application/pdf", ".json": "application/json", ".txt": "text/plain"}
+
+
+@runtime_checkable
+class ParallelUploads(Protocol):
+    """A store whose ``put`` is safe to call from several threads at once and faster for it
+    (S3: each put waits on the network). Stores without it get one put at a time."""
+
+    @property
+    def upload_workers(self) -> int: ...
+
+
+def upload_workers(store: ObjectStore) -> int:
+    """How many of a package's files ``archive_package`` stores at once."""
+    return max(1, store.upload_workers) if isinstance(store, ParallelUploads) else 1
 
 
 @dataclass(frozen=True)
@@ -195,8 +211,7 @@ def archive_package(
             hint="Hồ sơ đã thay đổi được lưu trữ thành phiên bản mới, số lớn hơn; các phiên bản "
             "đã lưu trữ giữ nguyên.",
         )
-    for path in _write_order(package.files):
-        _put_or_confirm(store, package.key(path), package.files[path], retention)
+    _store_files(store, package, retention)
     entry = IndexEntry(
         document_id=package.document_id,
         sequence=latest.sequence + 1 if latest else 1,
@@ -212,6 +227,7 @@ def archive_package(
         previous_key=latest.key if latest else None,
         previous_sha256=chain.raw_sha256[-1] if latest else None,
     )
+    # Written only now that every file is stored and verified: the package becomes visible.
     try:
         store.put(entry.key, entry.to_bytes(), retention=retention, content_type="application/json")
     except AlreadyExists:
@@ -308,6 +324,33 @@ def _write_order(files: Mapping[str, bytes]) -> list[str]:
         return 3  # tag manifests: the bag is complete once they are there
 
     return sorted(files, key=lambda p: (rank(p), p))
+
+
+def _store_files(store: ObjectStore, package: ArchivalPackage, retention: Retention) -> None:
+    """Every file of the bag, each read back and compared by the store (or, when an earlier
+    attempt left it, confirmed against its SHA-256). Returns only once all of them are; on a
+    failure, queued files are not started, the uploads in flight end, then the first failure in
+    write order is raised."""
+    paths = _write_order(package.files)
+    workers = min(upload_workers(store), len(paths))
+    if workers <= 1:
+        for path in paths:
+            _put_or_confirm(store, package.key(path), package.files[path], retention)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsdt-archive-put")
+    try:
+        futures = [
+            pool.submit(_put_or_confirm, store, package.key(p), package.files[p], retention)
+            for p in paths
+        ]
+        wait(futures, return_when=FIRST_EXCEPTION)
+    finally:
+        # Also on an interrupt: no upload outlives this call, so nothing can land after the
+        # caller has decided what to do next (e.g. after a failure was reported).
+        pool.shutdown(wait=True, cancel_futures=True)
+    for future in futures:
+        if not future.cancelled():
+            future.result()
 
 
 def _put_or_confirm(store: ObjectStore, key: str, data: bytes, retention: Retention) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -155,15 +156,17 @@ def test_a_damaged_object_is_never_returned_as_part_of_a_package(
 @dataclass
 class Fault:
     """The connection (S3) or the disk (local) fails for good after ``limit`` uploads,
-    until healed."""
+    until healed. Counted under a lock: S3 uploads of a package run in parallel."""
 
     limit: int
     puts: int = 0
     healed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def strikes(self) -> bool:
-        self.puts += 1
-        return not self.healed and self.puts > self.limit
+        with self.lock:
+            self.puts += 1
+            return not self.healed and self.puts > self.limit
 
     def heal(self) -> None:
         self.healed = True
@@ -204,6 +207,8 @@ def test_an_interrupted_archive_run_leaves_no_index_entry_and_resumes(
     assert read_chain(store, package.document_id).entries == ()  # … but nothing is archived
     with pytest.raises(PackageError, match="chưa lưu trữ"):
         read_package(store, package.document_id)
+    # and nothing is still uploading behind the caller's back
+    assert not [t for t in threading.enumerate() if t.name.startswith("hsdt-archive-put")]
 
     fault.heal()
     entry = archive_package(store, package, retention=retention)  # the same input resumes

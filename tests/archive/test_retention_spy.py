@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
 from archive_helpers import MovableClock, package_input
-from support.s3 import DUMMY_KEY_ID, DUMMY_SECRET, REGION, RequestSpy
+from support.s3 import DUMMY_KEY_ID, DUMMY_SECRET, REGION, RequestSpy, SentRequest
 
 from archive.config import S3Config
 from archive.errors import RetentionError
@@ -51,6 +52,14 @@ NEVER = {
 
 def _date(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _target(sent: SentRequest) -> tuple[str, str]:
+    """(bucket, key) from the request line (path-style), not from the spy's API parameters:
+    a package's uploads run in parallel, and the spy pairs parameters with sends per client,
+    not per thread."""
+    bucket, _, key = unquote(sent.path).lstrip("/").partition("/")
+    return bucket, key
 
 
 def test_a_whole_archive_workflow_sends_nothing_that_weakens_retention(
@@ -119,13 +128,13 @@ def test_a_whole_archive_workflow_sends_nothing_that_weakens_retention(
             # create-only, or a restore on top of exactly the version that was checked
             assert headers.get("if-none-match") == "*" or "if-match" in headers, sent
             assert headers["x-amz-checksum-sha256"] and headers["content-md5"], sent
-            target = (sent.params["Bucket"], sent.params["Key"])
+            target = _target(sent)
             until = _date(headers["x-amz-object-lock-retain-until-date"])
             assert until >= latest_until.get(target, until), sent
             latest_until[target] = until
         if sent.operation == "PutObjectRetention":
             assert b"<Mode>COMPLIANCE</Mode>" in sent.body, sent
-            target = (sent.params["Bucket"], sent.params["Key"])
+            target = _target(sent)
             until = sent.params["Retention"]["RetainUntilDate"]
             assert sent.params["Retention"]["Mode"] == "COMPLIANCE"
             assert until > latest_until[target], sent  # only ever later
