@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -60,7 +61,7 @@ def _guard(home: Path | None) -> Iterator[None]:
         err.print("Đã dừng theo yêu cầu (Ctrl-C). Những gì đã ghi đều trọn vẹn.")
         sys.exit(130)
     except _user_errors() as exc:
-        err.print(f"[bold red]Lỗi:[/] {exc}", markup=True)
+        err.print(f"[bold red]Lỗi:[/] {escape(str(exc))}", markup=True)
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -368,6 +369,7 @@ def demo(
             "sign": "Ký số theo kế hoạch ký",
             "archive": "Kiểm tra chữ ký và lưu trữ (kèm bản sao thứ hai)",
             "audit": "Kiểm tra toàn vẹn kho lưu trữ",
+            "anchor": "Neo nhật ký kiểm toán bằng dấu thời gian",
         }
         with _progress() as bar:
             task = bar.add_task("Kết xuất PDF/A", total=None, visible=False)
@@ -409,6 +411,13 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
         _print_signing(result.signing)
     if result.archived is not None:
         _print_archive(result.archived, result.audit)
+    if result.anchor is not None:
+        a = result.anchor
+        out.print(
+            f"Nhật ký kiểm toán: {a.seq} mục nối chuỗi băm; mục cuối được neo bằng dấu thời gian "
+            f"RFC 3161 ({a.tsa_name}) và lưu trữ tại {a.archive_key or '—'}. "
+            "Kiểm tra: «hsdt audit verify»."
+        )
     timing = Table(title="Thời gian")
     timing.add_column("Bước")
     timing.add_column("Giây", justify="right")
@@ -417,7 +426,6 @@ def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
     timing.add_row("Tổng", f"{sum(result.timings.values()):.2f}")
     out.print(timing)
     out.print(f"Thư mục làm việc (home): {ctx.home.root.resolve()}")
-
 
 
 SIGN_STEPS = {
@@ -442,7 +450,7 @@ def _print_archive(archived: Any, audit: Any) -> None:
     )
     for d in archived.documents:
         if d.status in (Status.REFUSED, Status.FAILED):
-            err.print(f"[yellow]![/] {d.message}", markup=True)
+            err.print(f"[yellow]![/] {escape(d.message)}", markup=True)
     if audit is not None:
         verdict = "ĐẠT" if audit.ok else "KHÔNG ĐẠT"
         out.print(f"Kiểm tra toàn vẹn kho lưu trữ: {verdict} — {audit.to_text().splitlines()[-1]}")
@@ -464,7 +472,7 @@ def _print_signing(summary: Any) -> None:
         "(PKI phát triển) — KHÔNG có giá trị pháp lý, chỉ để chạy thử."
     )
     for problem in summary.problems[:10]:
-        err.print(f"[yellow]![/] {problem}", markup=True)
+        err.print(f"[yellow]![/] {escape(problem)}", markup=True)
 
 
 def main() -> None:
@@ -478,6 +486,7 @@ def main() -> None:
 def _register_command_groups() -> None:
     """Command groups living in their own modules register themselves on ``cli`` when imported."""
     import api.cli_archive
+    import api.cli_audit
     import api.cli_sign  # noqa: F401
 
 

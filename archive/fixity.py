@@ -369,14 +369,17 @@ def _repair(
         run.findings[i] = replace(finding, repaired=True)
 
 
+AUDIT_ANCHOR_PREFIX = "audit/"  # RFC 3161 anchors of the audit log (service/audit_anchor.py)
+
+
 def _find_unexpected(run: _Run, entries: Sequence[IndexEntry]) -> None:
     expected = {entry.key for entry in entries}
     expected |= {entry.object_key(f.path) for entry in entries for f in entry.files}
     for store in run.stores:
         orphans: dict[str, int] = {}
         for listed in store.list_objects():
-            if listed.key in expected:
-                continue
+            if listed.key in expected or listed.key.startswith(AUDIT_ANCHOR_PREFIX):
+                continue  # audit-log anchors are checked by «hsdt audit verify»
             folder = _package_folder(listed.key)
             if folder is not None:
                 orphans[folder] = orphans.get(folder, 0) + 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.audit_log import append_entry
 from service.clock import Clock, SystemClock
 from service.db.engine import connect, migrate, session_factory
-from service.db.models import EventRow
 from service.home import Home, Settings
 
 
@@ -36,14 +35,14 @@ class Context:
         )
 
     def record_event(self, session: Session, action: str, subject: str, **detail: Any) -> None:
-        session.add(
-            EventRow(
-                at=self.clock.now(),
-                actor=self.actor,
-                action=action,
-                subject=subject,
-                detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-            )
+        """Append to the hash-chained audit log in the caller's transaction (service.audit_log)."""
+        append_entry(
+            session,
+            at=self.clock.now(),
+            actor=self.actor,
+            action=action,
+            subject=subject,
+            detail=detail,
         )
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from records.sample import generate_school
 from service.archiving import archive_signed
 from service.archiving_audit import audit_archive
 from service.archiving_report import ArchiveRunReport
+from service.audit_anchor import AnchorOutcome, anchor_log
 from service.context import Context
 from service.demo_signing import SigningSummary, sign_everything
 from service.files import write_atomic
@@ -32,6 +33,7 @@ class DemoResult:
     signing: SigningSummary | None
     archived: ArchiveRunReport | None
     audit: AuditReport | None
+    anchor: AnchorOutcome | None
     timings: dict[str, float] = field(default_factory=dict)  # step → seconds
 
 
@@ -90,4 +92,13 @@ def run_demo(
         t = step("audit")
         audit = audit_archive(ctx)
         timings["audit"] = time.perf_counter() - t
-    return DemoResult(sample_path, report, imported, rendered, signing, archived, audit, timings)
+
+    # the audit trail of everything above, anchored with an RFC 3161 timestamp and archived
+    anchor: AnchorOutcome | None = None
+    if sign:
+        t = step("anchor")
+        anchor = anchor_log(ctx)
+        timings["anchor"] = time.perf_counter() - t
+    return DemoResult(
+        sample_path, report, imported, rendered, signing, archived, audit, anchor, timings
+    )

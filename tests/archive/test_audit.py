@@ -121,6 +121,8 @@ def test_foreign_objects_are_unexpected_and_interrupted_runs_are_orphans(
     store = any_store.store
     archive_some(store, retention)
     store.put("notes/readme.txt", b"put here by hand", retention=retention)
+    # audit-log anchors live beside the packages and are checked by «hsdt audit verify»
+    store.put("audit/anchors/000000000001.tsr", b"a TSA reply", retention=retention)
     orphan = build_package(package_input("HB-30112233-2025-HS0099"))
     for path in ("data/record.pdf", "data/record.json"):
         store.put(orphan.key(path), orphan.files[path], retention=retention)
