@@ -14,7 +14,7 @@ from .documents import append_page_content
 
 
 def _review_all(policy: object, reader: PdfFileReader) -> list[object]:
-    out = []
+    out: list[object] = []
     for base in range(1, reader.xrefs.total_revisions):
         for spec in (None, FieldMDPSpec(FieldMDPAction.INCLUDE, ["gvcn"])):
             review = policy.review_file  # type: ignore[attr-defined]
