@@ -9,6 +9,7 @@ Layout (all paths relative to the home, so a home can be copied or moved and sti
     pki/           the development PKI (demo/test mode only)
     imports/       original imported files, content-addressed
     logs/          internal error reports
+    secrets/       installation key (token signing, TOTP encryption): keep private
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def connect(url: str) -> Engine:
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, future=True, hide_parameters=True)  # no secrets in SQL logs
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
