@@ -47,8 +47,13 @@ BENCHES: list[tuple[str, str, str, float, str]] = [
         "≥",
     ),
     ("bench.archive_bench", "Archive vs a bare boto3 put loop", "ratio_vs_boto3", 0.8, "≥"),
-    ("bench.audit_bench", "Audit-log append vs the bare insert it replaced (SQLite)",
-     "ratio_chained_vs_bare_sqlite", 0.5, "≥"),
+    (
+        "bench.audit_bench",
+        "Audit-log append vs the bare insert it replaced (SQLite)",
+        "ratio_chained_vs_bare_sqlite",
+        0.5,
+        "≥",
+    ),
 ]
 
 

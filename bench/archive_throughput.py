@@ -93,7 +93,7 @@ def main() -> None:
         session = boto3.Session(
             aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1"
         )
-        for r in range(ROUNDS):
+        for _round in range(ROUNDS):
             config = S3Config(
                 f"bench-{uuid.uuid4().hex[:8]}", f"http://127.0.0.1:{port}", "us-east-1", True
             )

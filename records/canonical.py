@@ -1,9 +1,9 @@
 """The canonical JSON form of a dataset: one byte sequence per dataset, exact decimals.
 
 Canonical means: keys sorted, no insignificant whitespace, UTF-8 (no escapes for Vietnamese
-letters), every string NFC, ``Decimal`` written as a JSON number in its shortest exact form (``8.5``,
-``10``; 9.0 and 9 are the same score), dates in ISO 8601. The same dataset always gives the same bytes, so a SHA-256 of them
-identifies it (imports are de-duplicated on it).
+letters), every string NFC, ``Decimal`` written as a JSON number in its shortest exact form
+(``8.5``, ``10``; 9.0 and 9 are the same score), dates in ISO 8601. The same dataset always gives
+the same bytes, so a SHA-256 of them identifies it (imports are de-duplicated on it).
 
 Floats are refused: a binary float cannot say "8.1" exactly, and scores must be exact. Parsing reads
 every number with a fraction or exponent as ``Decimal`` (integers stay ``int``), rejects NaN and

@@ -148,7 +148,8 @@ REGULAR_COUNT = _code(
     "assessment.regular_count",
     E,
     "Sai số lần đánh giá thường xuyên (ĐĐGtx)",
-    "Theo Điều 6 khoản 2 điểm b TT22: môn 35 tiết/năm có 2 ĐĐGtx, trên 35 đến 70 tiết có 3, trên 70 tiết có 4.",
+    "Theo Điều 6 khoản 2 điểm b TT22: môn 35 tiết/năm có 2 ĐĐGtx, trên 35 đến 70 tiết có 3, "
+    "trên 70 tiết có 4.",
 )
 RESULT_MISSING = _code(
     "result.missing",
@@ -245,8 +246,8 @@ FILE_ENCODING = _code(
     "file.encoding",
     E,
     "Tệp văn bản không ở mã UTF-8",
-    "Trong Excel chọn «Lưu thành» → «CSV UTF-8 (phân cách bằng dấu phẩy)». Văn bản gõ bằng TCVN3/VNI"
-    " cần chuyển sang Unicode trước (Unikey: Công cụ chuyển mã).",
+    "Trong Excel chọn «Lưu thành» → «CSV UTF-8 (phân cách bằng dấu phẩy)». "
+    "Văn bản gõ bằng TCVN3/VNI cần chuyển sang Unicode trước (Unikey: Công cụ chuyển mã).",
 )
 TEMPLATE_SHEET = _code(
     "template.sheet",

@@ -50,7 +50,7 @@ def trust_store(home: Home, extra: tuple[Path, ...] = ()) -> TrustStore:
         if dev:
             raise HsdtError(
                 "Chứng thư gốc thử nghiệm (development PKI) không được tin cậy ở chế độ vận hành.",
-                hint="Xoá nó khỏi [pki] trust_roots, hoặc đặt mode = \"demo\" chỉ khi chạy thử.",
+                hint='Xoá nó khỏi [pki] trust_roots, hoặc đặt mode = "demo" chỉ khi chạy thử.',
             )
     elif home.pki_dir.joinpath("pki.json").exists():
         roots += load_dev_pki(home.pki_dir).trust_roots()
