@@ -487,6 +487,7 @@ def _register_command_groups() -> None:
     """Command groups living in their own modules register themselves on ``cli`` when imported."""
     import api.cli_archive
     import api.cli_audit
+    import api.cli_progress
     import api.cli_sign  # noqa: F401
 
 
