@@ -34,15 +34,15 @@ BENCHES: list[tuple[str, str, str, float, str]] = [
     ),
     (
         "bench.signing_bench",
-        "One signature vs a raw RSA-2048 sign",
-        "ratio_signature_vs_rsa",
+        "One signature (B-B) vs a raw RSA-2048 sign",
+        "ratios.ours_over_rsa_b_b",
         10.0,
         "≤",
     ),
     (
         "bench.signing_bench",
-        "Batch signing vs the pyhanko CLI per document",
-        "speedup_vs_cli",
+        "Batch signing (B-T) vs the pyhanko CLI per document",
+        "ratios.cli_over_ours_b_t_batch",
         30.0,
         "≥",
     ),
@@ -55,6 +55,23 @@ BENCHES: list[tuple[str, str, str, float, str]] = [
         "≥",
     ),
 ]
+
+
+# What limits a benchmark when its target is missed, and what would fix it (kept with the code
+# that measures it; details in docs/signing.md and docs/archive.md, "Performance").
+LIMITS: dict[str, str] = {
+    "ratios.ours_over_rsa_b_b": (
+        "About three quarters of a B-B signature is pyHanko's pure-Python PDF layer (parse, "
+        "incremental write, hashing: ~3.5 ms); the CMS container plus RSA is ~0.6 ms. Under 10x "
+        "needs a signing-specific incremental writer in place of pyHanko's."
+    ),
+    "ratio_vs_boto3": (
+        "Each object is read back and compared after upload, as the archive requires: 23 "
+        "requests per package against the bare loop's 11, CPU-bound on a shared 2-core machine "
+        "(the median of five quieter runs was 0.80; with 20 ms network latency ours is 1.58x). "
+        "Overlapping consecutive packages would lift it."
+    ),
+}
 
 
 def machine() -> dict[str, Any]:
@@ -92,7 +109,21 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _lookup(data: dict[str, Any], key: str) -> Any:
+    """``"ratios.x"`` → ``data["ratios"]["x"]``; None when any part is missing."""
+    value: Any = data
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
 def main() -> int:
+    if "--report-only" in sys.argv[1:]:  # rewrite docs/benchmarks.md from the last run's JSON
+        results = json.loads((OUT / "all.json").read_text(encoding="utf-8"))
+        DOC.write_text(render_markdown(results), encoding="utf-8")
+        return 0
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine(), "benchmarks": {}}
     done: dict[str, dict[str, Any]] = {}
@@ -128,14 +159,20 @@ def render_markdown(results: dict[str, Any]) -> str:
         "| benchmark | ratio | target | met |",
         "|---|---|---|---|",
     ]
+    missed: list[str] = []
     for module, title, key, target, sense in BENCHES:
         data = results["benchmarks"].get(module)
-        if data is None or key not in data:
+        found = _lookup(data, key) if data is not None else None
+        if found is None:
             lines.append(f"| {title} | not run | {sense} {target} | – |")
             continue
-        value = float(data[key])
+        value = float(found)
         met = value <= target if sense == "≤" else value >= target
         lines.append(f"| {title} | {value:.2f} | {sense} {target} | {'yes' if met else 'no'} |")
+        if not met and key in LIMITS:
+            missed.append(f"- **{title}** ({value:.2f}): {LIMITS[key]}")
+    if missed:
+        lines += ["", "## Where a target is missed", "", *missed]
     lines += ["", "## Details", ""]
     for module, data in results["benchmarks"].items():
         lines += [
