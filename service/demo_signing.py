@@ -1,10 +1,10 @@
 """The demo's signing step: every rendered record through its full plan.
 
 Subject and homeroom teachers sign in batches (one batch per person: one key, one certificate
-check, one TSA session), the principal countersigns the whole school in one batch, and the school
-seal signs last — on a SoftHSM2 PKCS#11 token when SoftHSM2 is installed (as a school's USB token
-would), otherwise from a PKCS#12 file. Demo mode only: the keys come from the home's development
-PKI.
+check, one TSA session; two processes, each on its own half of the documents), the principal
+countersigns the whole school, and the school seal signs last — on a SoftHSM2 PKCS#11 token when
+SoftHSM2 is installed (as a school's USB token would), otherwise from a PKCS#12 file. Demo mode
+only: the keys come from the home's development PKI.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -22,7 +24,7 @@ from service.db.models import DocumentRow
 from service.signing import DocumentSelection, SignerIdentity, Status, ensure_dev_pki, sign_batch
 from signing.backends import Pkcs11Backend, Pkcs12Backend
 from signing.backends.base import SignerBackend
-from signing.devpki import DevPki, serve_dev_pki
+from signing.devpki import DevPki, load_dev_pki, serve_dev_pki
 from signing.errors import SigningError
 
 DEMO_TOKEN_PIN = "123456"  # demo only: a throwaway SoftHSM2 token in the home's pki/ folder
@@ -70,14 +72,44 @@ def _seal_backend(ctx: Context, pki: DevPki, school_code: str) -> tuple[SignerBa
         return Pkcs12Backend(identity.pkcs12_path, identity.passphrase), "PKCS#12"
 
 
+SHARDS = 2  # processes signing at once; each owns the documents of its shard (no conflicts)
+
+
+@dataclass(frozen=True)
+class _ShardJob:
+    home: str
+    school: str
+    people: tuple[str, ...]
+    shard: tuple[int, int]
+
+
+def _sign_shard(job: _ShardJob) -> tuple[int, list[str]]:
+    """One process: every person of a step signs the documents of one shard."""
+    ctx = Context.open(Path(job.home))
+    try:
+        pki = load_dev_pki(ctx.home.pki_dir)
+        made, problems = 0, []
+        for person in job.people:
+            identity = pki.identity(person)
+            outcome = sign_batch(
+                ctx,
+                SignerIdentity(person, Pkcs12Backend(identity.pkcs12_path, identity.passphrase)),
+                DocumentSelection(school=job.school, ready_only=True, shard=job.shard),
+            )
+            made += outcome.signatures
+            problems += [
+                f"{d.document_id}: {d.message}"
+                for d in outcome.documents
+                if d.status in (Status.REFUSED, Status.FAILED)
+            ]
+        return made, problems
+    finally:
+        ctx.close()
+
+
 def sign_everything(ctx: Context, ds: Dataset, *, on_step: Step | None = None) -> SigningSummary:
     summary = SigningSummary()
     pki = ensure_dev_pki(ctx, ds)
-
-    def backend_of(person_id: str) -> SignerBackend:
-        identity = pki.identity(person_id)
-        return Pkcs12Backend(identity.pkcs12_path, identity.passphrase)
-
     teachers = sorted(
         {t for c in ds.classes for s in c.subjects for t in s.teachers}
         | {c.homeroom_teacher for c in ds.classes}
@@ -85,33 +117,40 @@ def sign_everything(ctx: Context, ds: Dataset, *, on_step: Step | None = None) -
     principal = ds.school.principal
     school = ds.school.code
     seal, summary.seal_backend = _seal_backend(ctx, pki, school)
-    steps: list[tuple[str, list[tuple[str, SignerBackend]]]] = [
-        ("teachers", [(t, backend_of(t)) for t in teachers if t != principal]),
+    # personal keys sign in SHARDS processes, each on its own documents; the seal's token is one
+    # device, so the seal signs in this process
+    people_steps: list[tuple[str, tuple[str, ...]]] = [
+        ("teachers", tuple(t for t in teachers if t != principal)),
         # a second round: homeroom slots open once every subject teacher of the class has signed
-        ("homeroom", [(c.homeroom_teacher, backend_of(c.homeroom_teacher)) for c in ds.classes]),
-        ("principal", [(principal, backend_of(principal))]),
-        ("seal", [(school, seal)]),
+        ("homeroom", tuple(dict.fromkeys(c.homeroom_teacher for c in ds.classes))),
+        ("principal", (principal,)),
     ]
-    with serve_dev_pki(pki):  # TSA, OCSP and CRL for the whole run, not per batch
-        for step, signers in steps:
+    home = str(ctx.home.root.resolve())
+    with serve_dev_pki(pki), ProcessPoolExecutor(max_workers=SHARDS) as pool:
+        for n, (step, people) in enumerate(people_steps, 1):
+            if on_step:
+                on_step(step, n, len(people_steps) + 1)
             started = time.perf_counter()
+            jobs = [_ShardJob(home, school, people, (k, SHARDS)) for k in range(SHARDS)]
             made = 0
-            for i, (person, backend) in enumerate(dict(signers).items(), 1):
-                if on_step:
-                    on_step(step, i, len(dict(signers)))
-                outcome = sign_batch(
-                    ctx,
-                    SignerIdentity(person, backend),
-                    DocumentSelection(school=school, ready_only=True),
-                )
-                made += outcome.signatures
-                summary.problems += [
-                    f"{d.document_id}: {d.message}"
-                    for d in outcome.documents
-                    if d.status in (Status.REFUSED, Status.FAILED)
-                ]
+            for signatures, problems in pool.map(_sign_shard, jobs):
+                made += signatures
+                summary.problems += problems
             summary.signatures[step] = made
             summary.timings[step] = time.perf_counter() - started
+        if on_step:
+            on_step("seal", len(people_steps) + 1, len(people_steps) + 1)
+        started = time.perf_counter()
+        outcome = sign_batch(
+            ctx, SignerIdentity(school, seal), DocumentSelection(school=school, ready_only=True)
+        )
+        summary.signatures["seal"] = outcome.signatures
+        summary.problems += [
+            f"{d.document_id}: {d.message}"
+            for d in outcome.documents
+            if d.status in (Status.REFUSED, Status.FAILED)
+        ]
+        summary.timings["seal"] = time.perf_counter() - started
     with ctx.sessions() as session:
         summary.signed_documents = len(
             session.scalars(select(DocumentRow.id).where(DocumentRow.state == "signed")).all()

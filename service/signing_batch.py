@@ -17,6 +17,7 @@ signed again on the new revision, up to ``max_attempts`` times with a growing ra
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -43,6 +44,7 @@ from signing.errors import SigningError
 from signing.ltv import async_add_document_timestamp
 from signing.pades import FieldLocks, Level, SigningServices, async_sign_slot
 from signing.plans import PlanError, PlanViolation, check_signature_allowed
+from signing.pyhanko_patches import apply_pyhanko_speedups
 
 __all__ = [
     "BatchOutcome",
@@ -89,6 +91,9 @@ class DocumentSelection:
     record_types: tuple[str, ...] = ()
     school: str | None = None
     ready_only: bool = False
+    # (k, n): only documents whose id hashes to k modulo n, so n processes can share a batch
+    # without ever touching the same document
+    shard: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,7 @@ def sign_batch(
     per-document problems become outcomes. Exceptions other than ours (a crash) propagate:
     documents committed before it stay signed.
     """
+    apply_pyhanko_speedups()  # every signer (PKCS#11 tokens too) reads earlier signatures fast
     with signing_environment(ctx) as environment:
         return asyncio.run(
             async_sign_batch(
@@ -209,6 +215,11 @@ async def async_sign_batch(
     return BatchOutcome(who.person_id, outcomes, check, time.perf_counter() - started)
 
 
+def shard_of(document_id: str, shards: int) -> int:
+    """A document's shard: stable across processes and runs (not Python's salted hash)."""
+    return int(hashlib.sha256(document_id.encode()).hexdigest()[:8], 16) % shards
+
+
 def _select(
     ctx: Context,
     catalog: PlanCatalog,
@@ -223,6 +234,9 @@ def _select(
         record_types=selection.record_types,
         school=selection.school,
     )
+    if selection.shard is not None:
+        k, n = selection.shard
+        refs = [r for r in refs if shard_of(r.document_id, n) == k]
     work: list[_Work] = []
     for ref in refs:
         plan = catalog.plan(ref.dataset_id, ref.class_id, ref.document_id)
