@@ -38,16 +38,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils import misc
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields as pdf_fields
 from pyhanko.sign.general import SigningError as PyhankoSigningError
-from pyhanko.sign.signers import ExternalSigner, PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers import ExternalSigner
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import (
-    DSSContentSettings,
     PdfTBSDocument,
-    SigDSSPlacementPreference,
 )
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
@@ -57,18 +53,16 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signing.appearance import StampText, VietnameseStampStyle
 from signing.errors import SigningError
 from signing.pades import (
     MD_ALGORITHM,
     CertificateNotUsableError,
     FieldLocks,
-    NotAPdfError,
     SignatureFailedError,
     TimestampUnavailableError,
-    check_slot,
-    estimate_reserved_size,
-    inspect_field,
+    digest_slot,
+    open_slot,
+    slot_signer,
     to_asn1_certificate,
 )
 
@@ -201,41 +195,27 @@ async def async_prepare_external_signature(
     signed_at = signing_time or datetime.now(UTC)
     if signed_at.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    except (misc.PdfError, ValueError) as e:
-        raise NotAPdfError(f"Không đọc được tệp PDF cần ký: {e}.") from e
-    certifies = check_slot(inspect_field(writer.prev, field_name), field_name, certify, field_locks)
+    writer, certifies = open_slot(pdf, field_name, certify, field_locks)
 
     cert = to_asn1_certificate(certificate)
     others = [to_asn1_certificate(c) for c in chain]
     # pyHanko's external signer wants a placeholder value; the real one arrives in phase two.
     signer = ExternalSigner(cert, _registry([cert, *others]), signature_value=512)
-    meta = PdfSignatureMetadata(
+    pdf_signer = slot_signer(
         field_name=field_name,
-        md_algorithm=MD_ALGORITHM,
-        reason=role_label,
-        certify=certifies,
-        docmdp_permissions=pdf_fields.MDPPerm.FILL_FORMS,
-        subfilter=pdf_fields.SigSeedSubFilter.PADES,
+        signer=signer,
+        signer_name=signer_name,
+        role_label=role_label,
+        certifies=certifies,
         embed_validation_info=True,
         validation_context=validation_context,
-        dss_settings=DSSContentSettings(
-            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False
-        ),
+        timestamper=timestamper,
+        signed_at=signed_at,
     )
-    style = VietnameseStampStyle(text=StampText(signer_name, role_label, signed_at))
-    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper, stamp_style=style)
     try:
-        if bytes_reserved is None:
-            bytes_reserved = await estimate_reserved_size(signer, timestamper)
-        session = pdf_signer.init_signing_session(writer, existing_fields_only=True)
-        session.system_time = signed_at
-        validation_info = await session.perform_presign_validation(writer)
-        tbs = session.prepare_tbs_document(
-            validation_info=validation_info, bytes_reserved=bytes_reserved
+        _tbs, prepared, output = await digest_slot(
+            pdf_signer, writer, signer, timestamper, signed_at, bytes_reserved
         )
-        prepared, output = tbs.digest_tbs_document()
         signed_attrs = await signer.signed_attrs(
             prepared.document_digest,
             MD_ALGORITHM,

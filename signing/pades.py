@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import IO, Literal
 
 import aiohttp
 from asn1crypto import x509 as asn1_x509
@@ -38,8 +38,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as pdf_fields
 from pyhanko.sign.general import SigningError as PyhankoSigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+from pyhanko.sign.signers.pdf_signer import (
+    DSSContentSettings,
+    PdfTBSDocument,
+    SigDSSPlacementPreference,
+)
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
@@ -308,6 +313,73 @@ def check_slot(
     return first
 
 
+def open_slot(
+    pdf: bytes, field_name: str, certify: bool | None, field_locks: FieldLocks | None
+) -> tuple[IncrementalPdfFileWriter, bool]:
+    """The document opened for an incremental update, and whether this slot's signature certifies
+    (after checking the field exists, is empty and carries the plan's locks)."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    except (misc.PdfError, ValueError) as e:
+        raise NotAPdfError(f"Không đọc được tệp PDF cần ký: {e}.") from e
+    return writer, check_slot(
+        inspect_field(writer.prev, field_name), field_name, certify, field_locks
+    )
+
+
+def slot_signer(
+    *,
+    field_name: str,
+    signer: Signer,
+    signer_name: str,
+    role_label: str,
+    certifies: bool,
+    embed_validation_info: bool,
+    validation_context: ValidationContext | None,
+    timestamper: TimeStamper | None,
+    signed_at: datetime,
+) -> PdfSigner:
+    """Our PAdES profile for one slot: DocMDP "fill forms and sign" when certifying, the role in
+    /Reason, validation material in the signature's own revision, a Vietnamese stamp."""
+    meta = PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=MD_ALGORITHM,
+        reason=role_label,
+        certify=certifies,
+        docmdp_permissions=pdf_fields.MDPPerm.FILL_FORMS,
+        subfilter=pdf_fields.SigSeedSubFilter.PADES,
+        embed_validation_info=embed_validation_info,
+        validation_context=validation_context,
+        dss_settings=DSSContentSettings(
+            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False
+        ),
+    )
+    style = VietnameseStampStyle(text=StampText(signer_name, role_label, signed_at))
+    return PdfSigner(meta, signer, timestamper=timestamper, stamp_style=style)
+
+
+async def digest_slot(
+    pdf_signer: PdfSigner,
+    writer: IncrementalPdfFileWriter,
+    signer: Signer,
+    timestamper: TimeStamper | None,
+    signed_at: datetime,
+    bytes_reserved: int | None,
+) -> tuple[PdfTBSDocument, PreparedByteRangeDigest, IO[bytes]]:
+    """PdfSigner.async_sign_pdf up to the document digest, unrolled to set the signing time (it
+    always uses "now") and to size the placeholder without a dry-run CMS."""
+    if bytes_reserved is None:
+        bytes_reserved = await estimate_reserved_size(signer, timestamper)
+    session = pdf_signer.init_signing_session(writer, existing_fields_only=True)
+    session.system_time = signed_at
+    validation_info = await session.perform_presign_validation(writer)
+    tbs = session.prepare_tbs_document(
+        validation_info=validation_info, bytes_reserved=bytes_reserved
+    )
+    prepared, output = tbs.digest_tbs_document()
+    return tbs, prepared, output
+
+
 async def async_sign_slot(
     pdf: bytes,
     *,
@@ -367,38 +439,22 @@ async def _sign(
     signed_at = signing_time or datetime.now(UTC)
     if signed_at.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    except (misc.PdfError, ValueError) as e:
-        raise NotAPdfError(f"Không đọc được tệp PDF cần ký: {e}.") from e
-    certifies = check_slot(inspect_field(writer.prev, field_name), field_name, certify, field_locks)
-
-    meta = PdfSignatureMetadata(
+    writer, certifies = open_slot(pdf, field_name, certify, field_locks)
+    pdf_signer = slot_signer(
         field_name=field_name,
-        md_algorithm=MD_ALGORITHM,
-        reason=role_label,
-        certify=certifies,
-        docmdp_permissions=pdf_fields.MDPPerm.FILL_FORMS,
-        subfilter=pdf_fields.SigSeedSubFilter.PADES,
+        signer=signer,
+        signer_name=signer_name,
+        role_label=role_label,
+        certifies=certifies,
         embed_validation_info=embed_validation_info,
         validation_context=validation_context,
-        dss_settings=DSSContentSettings(
-            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False
-        ),
+        timestamper=timestamper,
+        signed_at=signed_at,
     )
-    style = VietnameseStampStyle(text=StampText(signer_name, role_label, signed_at))
-    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper, stamp_style=style)
     try:
-        if bytes_reserved is None:
-            bytes_reserved = await estimate_reserved_size(signer, timestamper)
-        # PdfSigner.async_sign_pdf, unrolled to set the signing time (it always uses "now").
-        session = pdf_signer.init_signing_session(writer, existing_fields_only=True)
-        session.system_time = signed_at
-        validation_info = await session.perform_presign_validation(writer)
-        tbs = session.prepare_tbs_document(
-            validation_info=validation_info, bytes_reserved=bytes_reserved
+        tbs, prepared, output = await digest_slot(
+            pdf_signer, writer, signer, timestamper, signed_at, bytes_reserved
         )
-        prepared, output = tbs.digest_tbs_document()
         post = await tbs.perform_signature(
             prepared.document_digest, PdfCMSSignedAttributes(signing_time=signed_at)
         )
