@@ -20,7 +20,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from render.fields import FieldRecorder
 from render.fonts import BOLD, ITALIC, REGULAR, register_fonts
@@ -291,6 +299,34 @@ def signature_block(
     out.append(Spacer(1, 1 * mm))
     out.append(para(signer_name, st.signer))
     return out
+
+
+def homeroom_and_principal(
+    payload: dict[str, Any], fields: FieldRecorder, col: float, width: float
+) -> Flowable:
+    """The class records' foot: the homeroom teacher left, the principal (with place and date)
+    right, side by side and kept together."""
+    homeroom = fields.slot("gvcn")
+    principal = fields.slot("hieu_truong")
+    gvcn = signature_block(
+        fields,
+        "gvcn",
+        ["GIÁO VIÊN CHỦ NHIỆM"],
+        SIGN_HINT,
+        homeroom.signer_name if homeroom else payload["class"]["homeroom_teacher"]["full_name"],
+        col,
+        above=[""],
+    )
+    head = signature_block(
+        fields,
+        "hieu_truong",
+        ["HIỆU TRƯỞNG"],
+        SIGN_SEAL_HINT,
+        principal.signer_name if principal else payload["principal"]["full_name"],
+        col,
+        above=[place_date(payload)],
+    )
+    return KeepTogether([plain([[gvcn, "", head]], [col, width - 2 * col, col])])
 
 
 def principal_with_seal(

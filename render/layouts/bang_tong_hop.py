@@ -14,22 +14,18 @@ from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from render.common import (
     A3_LANDSCAPE,
     A4_LANDSCAPE,
-    SIGN_HINT,
-    SIGN_SEAL_HINT,
     PageGeometry,
     VerticalText,
     grid,
+    homeroom_and_principal,
     info_line,
     national_header,
     para,
-    place_date,
-    plain,
-    signature_block,
     styles,
 )
 from render.fields import FieldRecorder
@@ -252,26 +248,4 @@ def _legend(payload: dict[str, Any]) -> list[Flowable]:
 
 
 def _signatures(payload: dict[str, Any], fields: FieldRecorder, width: float) -> Flowable:
-    c = payload["class"]
-    homeroom = fields.slot("gvcn")
-    principal = fields.slot("hieu_truong")
-    col = 90 * mm
-    gvcn = signature_block(
-        fields,
-        "gvcn",
-        ["GIÁO VIÊN CHỦ NHIỆM"],
-        SIGN_HINT,
-        homeroom.signer_name if homeroom else c["homeroom_teacher"]["full_name"],
-        col,
-        above=[""],
-    )
-    head = signature_block(
-        fields,
-        "hieu_truong",
-        ["HIỆU TRƯỞNG"],
-        SIGN_SEAL_HINT,
-        principal.signer_name if principal else payload["principal"]["full_name"],
-        col,
-        above=[place_date(payload)],
-    )
-    return KeepTogether([plain([[gvcn, "", head]], [col, width - 2 * col, col])])
+    return homeroom_and_principal(payload, fields, 90 * mm, width)

@@ -18,14 +18,13 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from render.common import (
     A4_LANDSCAPE,
     SIGN_HINT,
-    SIGN_SEAL_HINT,
     PageGeometry,
     VerticalText,
     grid,
+    homeroom_and_principal,
     info_line,
     national_header,
     para,
-    place_date,
     plain,
     section,
     signature_block,
@@ -377,27 +376,6 @@ def year_summary(
             ("RIGHTPADDING", (2, 0), (-2, -1), 1),
         ],
     )
-    homeroom = fields.slot("gvcn")
-    principal = fields.slot("hieu_truong")
-    col = 95 * mm
-    gvcn = signature_block(
-        fields,
-        "gvcn",
-        ["GIÁO VIÊN CHỦ NHIỆM"],
-        SIGN_HINT,
-        homeroom.signer_name if homeroom else c["homeroom_teacher"]["full_name"],
-        col,
-        above=[""],
-    )
-    head_block = signature_block(
-        fields,
-        "hieu_truong",
-        ["HIỆU TRƯỞNG"],
-        SIGN_SEAL_HINT,
-        principal.signer_name if principal else payload["principal"]["full_name"],
-        col,
-        above=[place_date(payload)],
-    )
     return [
         section("TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CẢ NĂM HỌC"),
         info_line([("Lớp", c["name"]), ("Năm học", payload["school_year"])]),
@@ -405,5 +383,5 @@ def year_summary(
         table,
         Spacer(1, 4 * mm),
         CondPageBreak(55 * mm),
-        KeepTogether([plain([[gvcn, "", head_block]], [col, w - 2 * col, col])]),
+        homeroom_and_principal(payload, fields, 95 * mm, w),
     ]
