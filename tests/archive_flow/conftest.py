@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from support.s3 import DUMMY_KEY_ID, DUMMY_SECRET, REGION
+from support.schools import small_school
 
 from archive_flow.flow import MovableClock, configure
-from archive_flow.signed_home import import_and_render, sign_everything, small_school
+from archive_flow.signed_home import import_and_render, sign_everything
 from records.model import Dataset
 from service.archiving import archive_signed
 from service.context import Context

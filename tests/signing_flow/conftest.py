@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from support.pki import SoftHsmToken
+from support.schools import small_school
 
 from records.canonical import dataset_to_json
 from records.model import Dataset
-from records.sample import generate_school
 from service.context import Context
 from service.importing import import_file
 from service.rendering import render_dataset
@@ -28,29 +28,7 @@ from service.signing_env import ensure_dev_pki
 from signing.backends.softhsm import TokenInfo, provision_softhsm_token
 from signing.devpki import DevPki, load_dev_pki, serve_dev_pki
 
-SUBJECTS = ("NGU_VAN", "TOAN", "NN1", "LICH_SU_DIA_LI", "KHTN", "TIN_HOC")
 SEAL_PIN = "975312"
-
-
-def small_school() -> Dataset:
-    """The sample school's first secondary class: two students, six subjects."""
-    ds = generate_school(seed=2026, primary_classes=0, secondary_classes=1)
-    c = ds.classes[0]
-    students = []
-    for cs in c.students[:2]:
-        year = cs.secondary
-        assert year is not None
-        kept = {k: v for k, v in year.subjects.items() if k in SUBJECTS}
-        # Fewer subjects change the computed ratings: drop the values "as submitted".
-        cleared = {k: None for k in type(year).model_fields if k.startswith("submitted_")}
-        students.append(
-            cs.model_copy(
-                update={"secondary": year.model_copy(update={"subjects": kept, **cleared})}
-            )
-        )
-    subjects = [s for s in c.subjects if s.code in SUBJECTS]
-    cut = c.model_copy(update={"subjects": subjects, "students": students})
-    return ds.model_copy(update={"classes": [cut]})
 
 
 @dataclass(frozen=True)

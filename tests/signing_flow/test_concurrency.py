@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.schools import SUBJECTS
 
 from service.context import Context
 from service.signing import (
@@ -25,7 +26,7 @@ from service.signing import (
 )
 from service.signing_revisions import commit_revision, find_documents, read_snapshot
 from signing.verify import verify_pdf
-from signing_flow.conftest import SUBJECTS, School, build_home
+from signing_flow.conftest import School, build_home
 from signing_flow.flow import HookedBackend, documents, p12, stored, who
 
 THREAD_SIGNERS = ("GV003", "GV004", "GV005", "GV006")
