@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from cryptography import x509
@@ -273,8 +273,8 @@ def _ingest(
     ingest = _read_ingest(ctx, doc.row_id)
     if ingest is None:
         report = verification_at_ingest(doc.pdf, trust, doc.document_id, doc.version, verified)
-        archived_at = ctx.clock.now().astimezone(UTC).replace(microsecond=0)
         history = lineage(_document_events(ctx, doc.document_id), doc.version)
+        archived_at = _archive_time(ctx.clock.now(), [e.at for e in history])
         events = [*provenance_events(history, report), verified_event(report, archived_at)]
         try:
             with ctx.sessions.begin() as session:
@@ -302,6 +302,14 @@ def _ingest(
             code="ingest.changed",
         )
     return ingest
+
+
+def _archive_time(now: datetime, recorded: Sequence[datetime]) -> datetime:
+    """Whole seconds (the package's text is stable), rounded up and never before an event the
+    package records: provenance is ordered by time, so "archived" must come after "signed"."""
+    latest = max(aware(t) for t in [now, *recorded]).astimezone(UTC)
+    whole = latest.replace(microsecond=0)
+    return whole if whole == latest else whole + timedelta(seconds=1)
 
 
 def _read_ingest(ctx: Context, row_id: int) -> _Ingest | None:

@@ -203,3 +203,18 @@ def test_a_replica_that_is_down_leaves_the_second_copy_to_the_next_run(
     assert package_history(stores.replica, doc) == package_history(stores.primary, doc)
     replicated = [d for subject, d in events(signed_home, "document.replicated") if subject == doc]
     assert [d["index_key"] for d in replicated] == [outcome.index_key]
+
+
+def test_the_archive_time_never_precedes_what_the_package_records() -> None:
+    from datetime import UTC, datetime
+
+    from service.archiving import _archive_time
+
+    signed = datetime(2026, 6, 1, 8, 0, 0, 400_000, tzinfo=UTC)
+    # a clock read in the same second as the last signature (or behind it) rounds up past it
+    assert _archive_time(signed.replace(microsecond=100_000), [signed]) == datetime(
+        2026, 6, 1, 8, 0, 1, tzinfo=UTC
+    )
+    assert _archive_time(datetime(2026, 6, 1, 9, 0, tzinfo=UTC), [signed.replace(tzinfo=None)]) == (
+        datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    )
