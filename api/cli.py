@@ -63,7 +63,13 @@ def _guard(home: Path | None) -> Iterator[None]:
     except _user_errors() as exc:
         err.print(f"[bold red]Lỗi:[/] {escape(str(exc))}", markup=True)
         sys.exit(getattr(exc, "exit_code", 2))
-    except Exception:
+    except Exception as exc:
+        from service.db.engine import database_unavailable
+
+        gone = database_unavailable(exc)  # the database went away: the user can fix that
+        if gone is not None:
+            err.print(f"[bold red]Lỗi:[/] {escape(str(gone))}", markup=True)
+            sys.exit(gone.exit_code)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         log_dir = (home or Path(".")) / "logs"
         try:
@@ -261,8 +267,12 @@ def _progress() -> Progress:
 )
 @click.option("--class", "classes", multiple=True, help="Only these class ids (repeatable).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
-def render(dataset_id: int | None, classes: tuple[str, ...], workers: int) -> None:
-    """Render every record book of a stored dataset to PDF/A-3b in the home."""
+@click.option(
+    "--confirm", is_flag=True, help="Confirm the classes' data first (as «hsdt confirm» does)."
+)
+def render(dataset_id: int | None, classes: tuple[str, ...], workers: int, confirm: bool) -> None:
+    """Render every record book of a stored dataset to PDF/A-3b in the home (the classes' data
+    must be confirmed: «hsdt confirm CLASS», or --confirm)."""
     from service.importing import load_dataset
     from service.rendering import render_dataset
 
@@ -279,6 +289,7 @@ def render(dataset_id: int | None, classes: tuple[str, ...], workers: int) -> No
                 workers=workers,
                 only=classes or None,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
+                confirm_as=ctx.actor if confirm else None,
             )
         _print_render_summary(summary, ctx.home.records_dir)
 
@@ -343,138 +354,6 @@ def verify(file: Path, as_json: bool, trust_roots: tuple[Path, ...], no_home: bo
         sys.exit(0 if report.bottom_line else 1)
 
 
-# ---------------------------------------------------------------------------- demo
-
-
-@cli.command()
-@click.option("--seed", type=int, default=2026, show_default=True)
-@click.option("--primary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
-@click.option("--secondary-classes", type=click.IntRange(0, 40), default=1, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
-@click.option("--no-sign", is_flag=True, help="Stop after rendering (no signatures).")
-def demo(
-    seed: int, primary_classes: int, secondary_classes: int, workers: int, no_sign: bool
-) -> None:
-    """The main job: sample school → check → import → compute → render → sign → verify."""
-    from service.demo import run_demo
-
-    obj = _obj()
-    with _guard(obj.home):
-        ctx = obj.ctx()
-        labels = {
-            "sample": "Tạo dữ liệu trường mẫu",
-            "check": "Kiểm tra dữ liệu",
-            "import": "Nhập vào hệ thống",
-            "render": "Tính kết quả và kết xuất PDF/A",
-            "sign": "Ký số theo kế hoạch ký",
-            "archive": "Kiểm tra chữ ký và lưu trữ (kèm bản sao thứ hai)",
-            "audit": "Kiểm tra toàn vẹn kho lưu trữ",
-            "anchor": "Neo nhật ký kiểm toán bằng dấu thời gian",
-        }
-        with _progress() as bar:
-            task = bar.add_task("Kết xuất PDF/A", total=None, visible=False)
-
-            def on_step(name: str) -> None:
-                err.print(f"• {labels[name]}…")
-                if name == "render":
-                    bar.update(task, visible=True)
-
-            result = run_demo(
-                ctx,
-                seed=seed,
-                primary_classes=primary_classes,
-                secondary_classes=secondary_classes,
-                workers=workers,
-                on_step=on_step,
-                progress=lambda i, n: bar.update(task, completed=i, total=n),
-                sign=not no_sign,
-                on_signing=lambda step, i, n: bar.update(
-                    task, description=f"Ký: {SIGN_STEPS[step]}", completed=i, total=n
-                ),
-            )
-        _print_demo(ctx, result, labels)
-
-
-def _print_demo(ctx: Context, result: Any, labels: dict[str, str]) -> None:
-    from records.findings import Severity
-
-    ds = result.check.dataset
-    students = sum(len(c.students) for c in ds.classes) if ds else 0
-    out.rule("hsdt demo")
-    out.print(f"Trường: {ds.school.name if ds else '?'} — năm học {ds.school_year if ds else '?'}")
-    out.print(f"Lớp: {len(ds.classes) if ds else 0}, học sinh: {students}")
-    errors = sum(1 for f in result.check.findings if f.severity is Severity.ERROR)
-    warnings = sum(1 for f in result.check.findings if f.severity is Severity.WARNING)
-    out.print(f"Kiểm tra dữ liệu: {errors} lỗi, {warnings} cảnh báo ({result.sample_path})")
-    _print_render_summary(result.rendered, ctx.home.records_dir)
-    if result.signing is not None:
-        _print_signing(result.signing)
-    if result.archived is not None:
-        _print_archive(result.archived, result.audit)
-    if result.anchor is not None:
-        a = result.anchor
-        out.print(
-            f"Nhật ký kiểm toán: {a.seq} mục nối chuỗi băm; mục cuối được neo bằng dấu thời gian "
-            f"RFC 3161 ({a.tsa_name}) và lưu trữ tại {a.archive_key or '—'}. "
-            "Kiểm tra: «hsdt audit verify»."
-        )
-    timing = Table(title="Thời gian")
-    timing.add_column("Bước")
-    timing.add_column("Giây", justify="right")
-    for key, seconds in result.timings.items():
-        timing.add_row(labels[key], f"{seconds:.2f}")
-    timing.add_row("Tổng", f"{sum(result.timings.values()):.2f}")
-    out.print(timing)
-    out.print(f"Thư mục làm việc (home): {ctx.home.root.resolve()}")
-
-
-SIGN_STEPS = {
-    "teachers": "giáo viên bộ môn",
-    "homeroom": "giáo viên chủ nhiệm",
-    "principal": "hiệu trưởng ký duyệt",
-    "seal": "chữ ký số của nhà trường",
-}
-
-
-def _print_archive(archived: Any, audit: Any) -> None:
-    from service.archiving_report import Status
-
-    done = archived.count(Status.ARCHIVED)
-    refused = archived.count(Status.REFUSED) + archived.count(Status.FAILED)
-    copies = sum(1 for d in archived.documents if d.replicated)
-    out.print(
-        f"Lưu trữ: {done} hồ sơ qua kiểm tra chữ ký số và được lưu vào {archived.primary}"
-        + (f"; bản sao thứ hai: {archived.replica}" if archived.replica else "")
-        + (f"; {refused} hồ sơ bị từ chối" if refused else "")
-        + f" ({copies} bản sao)."
-    )
-    for d in archived.documents:
-        if d.status in (Status.REFUSED, Status.FAILED):
-            err.print(f"[yellow]![/] {escape(d.message)}", markup=True)
-    if audit is not None:
-        verdict = "ĐẠT" if audit.ok else "KHÔNG ĐẠT"
-        out.print(f"Kiểm tra toàn vẹn kho lưu trữ: {verdict} — {audit.to_text().splitlines()[-1]}")
-
-
-def _print_signing(summary: Any) -> None:
-    table = Table(title="Ký số (PAdES B-LT, dấu thời gian lưu trữ B-LTA)")
-    table.add_column("Bước")
-    table.add_column("Chữ ký", justify="right")
-    table.add_column("Giây", justify="right")
-    for step, count in summary.signatures.items():
-        label = SIGN_STEPS[step]
-        if step == "seal":
-            label += f" — {summary.seal_backend}"
-        table.add_row(label, str(count), f"{summary.timings[step]:.2f}")
-    out.print(table)
-    out.print(
-        f"Hồ sơ đã ký đủ theo kế hoạch: {summary.signed_documents}. Chứng thư số thử nghiệm "
-        "(PKI phát triển) — KHÔNG có giá trị pháp lý, chỉ để chạy thử."
-    )
-    for problem in summary.problems[:10]:
-        err.print(f"[yellow]![/] {escape(problem)}", markup=True)
-
-
 def main() -> None:
     # the importable module's group (under ``python -m api.cli`` this file is also ``__main__``,
     # and the command groups below register on ``api.cli.cli``, not on ``__main__.cli``)
@@ -487,7 +366,14 @@ def _register_command_groups() -> None:
     """Command groups living in their own modules register themselves on ``cli`` when imported."""
     import api.cli_archive
     import api.cli_audit
+    import api.cli_corrections
+    import api.cli_demo
+    import api.cli_export
+    import api.cli_jobs
+    import api.cli_lifecycle
     import api.cli_progress
+    import api.cli_remote
+    import api.cli_serve
     import api.cli_sign  # noqa: F401
 
 

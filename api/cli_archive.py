@@ -51,7 +51,7 @@ _HEADINGS: tuple[tuple[type[ArchiveError], str], ...] = (
 STATE_LABELS = {
     "rendered": "đã kết xuất, chưa ký",
     "signing": "đang ký",
-    "signed": "đã ký, chờ lưu trữ",
+    "signed": "đã ký, chờ khoá sổ",
     "locked": "đã khóa, chờ lưu trữ",
     "archived": "đã lưu trữ",
 }
@@ -137,7 +137,10 @@ def _print_run(report: Any) -> None:
         Status.FAILED: "[red]Lỗi[/]",
     }
     if not report.documents:
-        out.print("Không có hồ sơ nào chờ lưu trữ (hồ sơ phải ký đủ trước khi lưu trữ).")
+        out.print(
+            "Không có hồ sơ nào chờ lưu trữ (hồ sơ phải ký đủ và được khoá sổ trước khi lưu "
+            "trữ: «hsdt lock open»)."
+        )
         return
     rows = report.documents
     if len(rows) > TABLE_LIMIT:

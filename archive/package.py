@@ -87,6 +87,10 @@ class PackageInput:
     archived_by: str  # the person (or service account) archiving
     organization: str  # the school, as on the record
     title: str = ""  # e.g. "Học bạ THCS — Nguyễn Văn An — 2024–2025"
+    # a version made by a correction (Điều 11.4): the version it supersedes and the correction;
+    # written to bag-info.txt only when set, so other packages keep their exact bytes
+    supersedes_version: int | None = None
+    correction: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,12 @@ def build_package(package: PackageInput) -> ArchivalPackage:
         ("Bagging-Date", archived_at.date().isoformat()),
         ("Bag-Software-Agent", f"hsdt ({PACKAGE_FORMAT})"),
         ("Hsdt-Archived-At", archived_at.isoformat().replace("+00:00", "Z")),
+        *(
+            [("Hsdt-Supersedes", f"{document_id}/v{package.supersedes_version}")]
+            if package.supersedes_version is not None
+            else []
+        ),
+        *([("Hsdt-Correction", _one_line(package.correction))] if package.correction else []),
     ]
     return ArchivalPackage(document_id, package.version, build_bag(payload, info))
 

@@ -30,10 +30,12 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     FlexibleChecksumError,
+    IncompleteReadError,
     NoCredentialsError,
     PartialCredentialsError,
     ProfileNotFound,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 
 from archive.config import S3Config
@@ -85,6 +87,16 @@ _UNAVAILABLE = (
     ConnectTimeoutError,
     ReadTimeoutError,
     ConnectionClosedError,
+    ResponseStreamingError,
+    IncompleteReadError,
+)
+# A body that breaks off after the headers (connection cut, read timeout mid-body). botocore
+# retries a request only until its headers arrive; the body is read by us, so we retry it.
+_BODY_BROKEN = (
+    ResponseStreamingError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ConnectionClosedError,
 )
 
 
@@ -101,7 +113,9 @@ def make_client(config: S3Config, *, session: boto3.Session | None = None) -> An
     client_config = Config(
         region_name=config.region,
         s3={"addressing_style": "path" if config.path_style else "auto"},
-        retries={"max_attempts": config.max_attempts, "mode": "standard"},
+        # total_max_attempts counts the first try (botocore's max_attempts counts only retries):
+        # "max_attempts = 3" in hsdt.toml means three requests, as the error message then says
+        retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
         max_pool_connections=UPLOAD_WORKERS,  # one connection per parallel upload
@@ -245,8 +259,7 @@ class S3ObjectStore:
     def get(self, key: str, *, expected_sha256: str | None = None) -> StoredObject:
         check_key(key)
         with self._translate("tải xuống", key):
-            response = self._client.get_object(Bucket=self._bucket, Key=key, ChecksumMode="ENABLED")
-            data: bytes = response["Body"].read()
+            response, data = self._get_object(key)
         info = self._info(key, response)
         verify_download(
             data,
@@ -395,10 +408,7 @@ class S3ObjectStore:
         """Fetch exactly the version just written and hold it to what was sent."""
         extra = {"VersionId": version_id} if version_id else {}
         with self._translate("đọc lại", key):
-            response = self._client.get_object(
-                Bucket=self._bucket, Key=key, ChecksumMode="ENABLED", **extra
-            )
-            data = response["Body"].read()
+            response, data = self._get_object(key, **extra)
         info = self._info(key, response)
         verify_download(
             data,
@@ -417,6 +427,23 @@ class S3ObjectStore:
                 hint="Kiểm tra nhà cung cấp có hỗ trợ Object Lock ở chế độ COMPLIANCE không.",
             )
         return info
+
+    def _get_object(self, key: str, **extra: str) -> tuple[dict[str, Any], bytes]:
+        """GET and read the whole body; a body that breaks off is fetched again, up to
+        ``max_attempts`` times (a GET is idempotent; by version id it is exactly the same bytes)."""
+        for attempt in range(1, max(1, self._config.max_attempts) + 1):
+            response = self._client.get_object(
+                Bucket=self._bucket, Key=key, ChecksumMode="ENABLED", **extra
+            )
+            try:
+                data: bytes = response["Body"].read()
+            except _BODY_BROKEN:
+                response["Body"].close()
+                if attempt >= self._config.max_attempts:
+                    raise
+                continue
+            return response, data
+        raise AssertionError("unreachable")
 
     def _existing_sha256(self, key: str) -> str | None:
         try:

@@ -48,6 +48,27 @@ BENCHES: list[tuple[str, str, str, float, str]] = [
     ),
     ("bench.archive_bench", "Archive vs a bare boto3 put loop", "ratio_vs_boto3", 0.8, "≥"),
     (
+        "bench.verify_bench",
+        "Verification (docs/s) vs `pyhanko sign validate` per document (no target: reported)",
+        "ratio_vs_cli",
+        1.0,
+        "≥",
+    ),
+    (
+        "bench.e2e_bench",
+        "End-to-end school batch: peak memory, 1,000 records / 100",
+        "ratios.memory_largest_over_smallest",
+        1.2,
+        "≤",
+    ),
+    (
+        "bench.e2e_bench",
+        "End-to-end school batch of 1,000 records: two workers / one",
+        "ratios.speedup_one_to_w",
+        1.7,
+        "≥",
+    ),
+    (
         "bench.audit_bench",
         "Audit-log append vs the bare insert it replaced (SQLite)",
         "ratio_chained_vs_bare_sqlite",

@@ -268,6 +268,48 @@ STUDENT_NAME_MISMATCH = _code(
     "Họ tên khác với họ tên trong danh sách học sinh",
     "Kiểm tra dòng này có đúng của học sinh mang mã đó (chép điểm lệch dòng hay gặp lỗi này).",
 )
+# Hostile input (docs/hostile-inputs.md): limits and content no school data needs.
+FILE_TOO_LARGE = _code(
+    "file.too_large",
+    E,
+    "Tệp vượt giới hạn kích thước",
+    "Một lớp không cần nhiều đến vậy: tạo lại tệp từ mẫu «hsdt template», chỉ giữ dữ liệu của "
+    "lớp (xoá các dòng/cột thừa ở cuối sheet) rồi thử lại.",
+)
+TEXT_TOO_LONG = _code(
+    "text.too_long",
+    E,
+    "Văn bản quá dài",
+    "Rút gọn nội dung ô (họ tên, nơi sinh, nhận xét…); có thể đã dán nhầm cả một đoạn văn bản.",
+)
+TEXT_CONTROL = _code(
+    "text.control",
+    E,
+    "Văn bản chứa ký tự điều khiển hoặc ký tự ẩn",
+    "Gõ lại nội dung ô: ký tự ẩn (NUL, đảo chiều chữ, nửa cặp UTF-16…) thường do dán từ phần mềm "
+    "khác và sẽ làm sai hồ sơ.",
+)
+TEXT_FORMULA = _code(
+    "text.formula",
+    E,
+    "Văn bản có dạng công thức bảng tính",
+    "Dữ liệu không được bắt đầu bằng dấu bằng (=), a còng (@), hay dấu cộng/trừ (+, -) đứng "
+    "trước tên hàm: xoá ký tự đó hoặc gõ lại nội dung (công thức kiểu này có thể chạy lệnh khi "
+    "tệp xuất ra được mở bằng Excel).",
+)
+CELL_FORMULA = _code(
+    "cell.formula",
+    E,
+    "Ô là công thức không dùng được",
+    "Mở tệp bằng Excel và lưu lại để công thức được tính, hoặc thay công thức bằng giá trị "
+    "(Dán đặc biệt → Giá trị); không dùng công thức gọi ra ngoài (HYPERLINK, DDE, tệp khác).",
+)
+CELL_MERGED = _code(
+    "cell.merged",
+    E,
+    "Có ô bị gộp trong vùng dữ liệu",
+    "Bỏ gộp ô (Trang đầu → Gộp và căn giữa → Bỏ gộp) và nhập giá trị vào từng ô.",
+)
 
 
 @dataclass(frozen=True)

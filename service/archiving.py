@@ -63,9 +63,11 @@ from service.archiving_ingest import (
 from service.archiving_replication import awaiting_replication, replicate_backlog, second_copy
 from service.archiving_report import ArchiveOutcome, ArchiveRunReport, Progress, Status, aware, iso
 from service.context import Context
+from service.corrections_links import Supersession, supersession_of
 from service.db.archive_models import ArchiveIngestRow
 from service.db.models import DocumentRow, EventRow
 from service.errors import HsdtError
+from service.locks import lock_completed
 from service.trust import TrustStore, trust_store
 from signing.verify import VerificationReport, verify_pdf
 
@@ -81,9 +83,10 @@ __all__ = [
     "ready_to_archive",
 ]
 
-# The one predicate deciding what is archived. The lock step (a later issue) replaces "signed"
-# by "locked" here; timestamp renewal creates its new versions in READY_STATES[0].
-READY_STATES: tuple[str, ...] = ("signed",)
+# The one predicate deciding what is archived: records a lock window locked (service.locks).
+# Timestamp renewal creates its new versions in READY_STATES[0]: a renewal of an archived record
+# is as final as the record itself, and is archived by the next run.
+READY_STATES: tuple[str, ...] = ("locked",)
 ARCHIVED_STATE = "archived"
 
 
@@ -114,6 +117,7 @@ def archive_signed(
         stores.replica.name if stores.replica is not None else None,
         stores.replica_problem,
     )
+    lock_completed(ctx)  # versions signed under an open window (corrections) are locked now
     pending = _ready_rows(ctx, document_ids)
     backlog = awaiting_replication(ctx, document_ids) if stores.replica is not None else []
     total = len(pending) + len(backlog)
@@ -205,7 +209,7 @@ def _archive_one(
     try:
         payload = record_payload(doc.pdf, doc.document_id, doc.content_hash)
         ingest = _ingest(ctx, trust, doc, payload, verified)
-        package = build_package(_package_input(doc, payload, ingest))
+        package = build_package(_package_input(doc, payload, ingest, _supersession(ctx, doc)))
         entry = archive_package(
             stores.primary, package, retention=stores.retention.retention_for(ingest.archived_at)
         )
@@ -329,7 +333,16 @@ def _read_ingest(ctx: Context, row_id: int) -> _Ingest | None:
         )
 
 
-def _package_input(doc: _Version, payload: bytes, ingest: _Ingest) -> PackageInput:
+def _supersession(ctx: Context, doc: _Version) -> Supersession | None:
+    """A version made by a correction names what it supersedes in its package (immutable link,
+    so a retry builds the same bytes)."""
+    with ctx.sessions() as session:
+        return supersession_of(session, doc.row_id)
+
+
+def _package_input(
+    doc: _Version, payload: bytes, ingest: _Ingest, link: Supersession | None = None
+) -> PackageInput:
     organization, title = describe_record(payload)
     return PackageInput(
         document_id=doc.document_id,
@@ -342,6 +355,8 @@ def _package_input(doc: _Version, payload: bytes, ingest: _Ingest) -> PackageInp
         archived_by=ingest.archived_by,
         organization=organization,
         title=title,
+        supersedes_version=link.supersedes_version if link is not None else None,
+        correction=str(link.correction_id) if link is not None else "",
     )
 
 

@@ -183,7 +183,7 @@ def provenance_events(
                     "Phần mềm kết xuất",
                     agent_id=event.actor,
                     detail=f"Kết xuất PDF/A-3b phiên bản {d.get('version')}, SHA-256 "
-                    f"{d.get('sha256', '')}",
+                    f"{d.get('sha256', '')}{_superseding(d)}",
                 )
             )
         elif event.action == SIGNED:
@@ -233,6 +233,16 @@ def provenance_events(
                 )
             )
     return out
+
+
+def _superseding(detail: Mapping[str, Any]) -> str:
+    """A version rendered by a correction (Điều 11.4) says which version it supersedes."""
+    if detail.get("correction") is None:
+        return ""
+    return (
+        f"; thay thế phiên bản {detail.get('supersedes')} theo đính chính số "
+        f"{detail.get('correction')}"
+    )
 
 
 def verified_event(report: Mapping[str, Any], at: datetime) -> ProvenanceEvent:

@@ -1,10 +1,14 @@
-"""The demo's signing step: every rendered record through its full plan.
+"""The demo's signing step: every rendered record through its full plan, each signature made by
+its person, under their own account.
 
 Subject and homeroom teachers sign in batches (one batch per person: one key, one certificate
 check, one TSA session; two processes, each on its own half of the documents), the principal
-countersigns the whole school, and the school seal signs last — on a SoftHSM2 PKCS#11 token when
-SoftHSM2 is installed (as a school's USB token would), otherwise from a PKCS#12 file. Demo mode
-only: the keys come from the home's development PKI.
+countersigns the whole school, and the clerk applies the school seal last — on a SoftHSM2 PKCS#11
+token when SoftHSM2 is installed (as a school's USB token would), otherwise from a PKCS#12 file.
+Each batch runs with the person's username as the context's actor (the audit trail names them),
+after checking that the key's certificate is bound to their account (as the API does before a
+server-side signature); which slots a person may fill is the plan's ``OWN_SLOT`` rule, enforced by
+``sign_batch``. Demo mode only: the keys come from the home's development PKI.
 """
 
 from __future__ import annotations
@@ -13,14 +17,18 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from cryptography import x509
 from sqlalchemy import select
 
 from records.model import Dataset
+from service.accounts import certificate_belongs_to
 from service.context import Context
 from service.db.models import DocumentRow
+from service.demo_people import DemoPeople, Person
+from service.errors import HsdtError
 from service.signing import DocumentSelection, SignerIdentity, Status, ensure_dev_pki, sign_batch
 from signing.backends import Pkcs11Backend, Pkcs12Backend
 from signing.backends.base import SignerBackend
@@ -40,6 +48,7 @@ class SigningSummary:
     seal_backend: str = ""
     problems: list[str] = field(default_factory=list)  # refused / failed outcomes, Vietnamese
     signed_documents: int = 0  # documents whose plan is complete (B-LTA)
+    signers: dict[str, list[Person]] = field(default_factory=dict)  # step → who signed
 
 
 def _seal_backend(ctx: Context, pki: DevPki, school_code: str) -> tuple[SignerBackend, str]:
@@ -79,22 +88,25 @@ SHARDS = 2  # processes signing at once; each owns the documents of its shard (n
 class _ShardJob:
     home: str
     school: str
-    people: tuple[str, ...]
-    shard: tuple[int, int]
+    people: tuple[tuple[str, str], ...]  # (teacher id, username)
+    shard: tuple[int, int] | None
+    class_ids: tuple[str, ...] = ()
 
 
 def _sign_shard(job: _ShardJob) -> tuple[int, list[str]]:
-    """One process: every person of a step signs the documents of one shard."""
-    ctx = Context.open(Path(job.home))
+    """One process: every person of a step signs the documents of one shard, as themself."""
+    base = Context.open(Path(job.home))
     try:
-        pki = load_dev_pki(ctx.home.pki_dir)
+        pki = load_dev_pki(base.home.pki_dir)
         made, problems = 0, []
-        for person in job.people:
+        for person, username in job.people:
             identity = pki.identity(person)
             outcome = sign_batch(
-                ctx,
+                replace(base, actor=username),
                 SignerIdentity(person, Pkcs12Backend(identity.pkcs12_path, identity.passphrase)),
-                DocumentSelection(school=job.school, ready_only=True, shard=job.shard),
+                DocumentSelection(
+                    school=job.school, class_ids=job.class_ids, ready_only=True, shard=job.shard
+                ),
             )
             made += outcome.signatures
             problems += [
@@ -104,47 +116,91 @@ def _sign_shard(job: _ShardJob) -> tuple[int, list[str]]:
             ]
         return made, problems
     finally:
-        ctx.close()
+        base.close()
 
 
-def sign_everything(ctx: Context, ds: Dataset, *, on_step: Step | None = None) -> SigningSummary:
+def _require_bound(ctx: Context, person: Person, certificate: x509.Certificate) -> None:
+    """Nobody signs with a key whose certificate is not bound to their account (Điều 10)."""
+    if not certificate_belongs_to(ctx, person.username, certificate):
+        raise HsdtError(
+            f"Chứng thư số của {person.full_name} chưa gắn với tài khoản {person.username}: "
+            "không ký thay người khác được.",
+            hint="Quản trị viên gắn chứng thư số vào tài khoản (bind_certificate) rồi chạy lại.",
+        )
+
+
+def _unfinished(ctx: Context) -> int:
+    """Documents still being signed (a demo home holds one school)."""
+    with ctx.sessions() as session:
+        return len(
+            session.scalars(
+                select(DocumentRow.id).where(DocumentRow.state.in_(("rendered", "signing")))
+            ).all()
+        )
+
+
+def sign_everything(
+    ctx: Context,
+    ds: Dataset,
+    people: DemoPeople,
+    *,
+    class_ids: tuple[str, ...] = (),
+    on_step: Step | None = None,
+) -> SigningSummary:
+    """Every unsigned slot of the school's records (or of ``class_ids``), person by person; the
+    persons' steps in plan order. Nothing to sign: returns at once (a re-run)."""
     summary = SigningSummary()
-    pki = ensure_dev_pki(ctx, ds)
-    teachers = sorted(
-        {t for c in ds.classes for s in c.subjects for t in s.teachers}
-        | {c.homeroom_teacher for c in ds.classes}
-    )
-    principal = ds.school.principal
     school = ds.school.code
+    if not _unfinished(ctx):
+        return summary
+    pki = ensure_dev_pki(ctx, ds)
+    classes = [c for c in ds.classes if not class_ids or c.id in class_ids]
+    principal = ds.school.principal
+    subject_teachers = sorted({t for c in classes for s in c.subjects for t in s.teachers})
+    homeroom = list(dict.fromkeys(c.homeroom_teacher for c in classes))
     seal, summary.seal_backend = _seal_backend(ctx, pki, school)
     # personal keys sign in SHARDS processes, each on its own documents; the seal's token is one
     # device, so the seal signs in this process
-    people_steps: list[tuple[str, tuple[str, ...]]] = [
-        ("teachers", tuple(t for t in teachers if t != principal)),
+    people_steps: list[tuple[str, list[str]]] = [
+        ("teachers", [t for t in subject_teachers if t != principal]),
         # a second round: homeroom slots open once every subject teacher of the class has signed
-        ("homeroom", tuple(dict.fromkeys(c.homeroom_teacher for c in ds.classes))),
-        ("principal", (principal,)),
+        ("homeroom", homeroom),
+        ("principal", [principal]),
     ]
+    for _, ids in people_steps:
+        for person in ids:
+            _require_bound(ctx, people.teacher(person), pki.identity(person).certificate)
+    _require_bound(ctx, people.clerk, pki.identity(school).certificate)
     home = str(ctx.home.root.resolve())
-    with serve_dev_pki(pki), ProcessPoolExecutor(max_workers=SHARDS) as pool:
-        for n, (step, people) in enumerate(people_steps, 1):
+    shards = 1 if class_ids else SHARDS  # a correction's few documents: one process is faster
+    total = len(people_steps) + 1
+    with serve_dev_pki(pki), ProcessPoolExecutor(max_workers=shards) as pool:
+        for n, (step, ids) in enumerate(people_steps, 1):
             if on_step:
-                on_step(step, n, len(people_steps) + 1)
+                on_step(step, n, total)
             started = time.perf_counter()
-            jobs = [_ShardJob(home, school, people, (k, SHARDS)) for k in range(SHARDS)]
+            pairs = tuple((p, people.teacher(p).username) for p in ids)
+            jobs = [
+                _ShardJob(home, school, pairs, (k, shards) if shards > 1 else None, class_ids)
+                for k in range(shards)
+            ]
             made = 0
             for signatures, problems in pool.map(_sign_shard, jobs):
                 made += signatures
                 summary.problems += problems
             summary.signatures[step] = made
+            summary.signers[step] = [people.teacher(p) for p in ids]
             summary.timings[step] = time.perf_counter() - started
         if on_step:
-            on_step("seal", len(people_steps) + 1, len(people_steps) + 1)
+            on_step("seal", total, total)
         started = time.perf_counter()
         outcome = sign_batch(
-            ctx, SignerIdentity(school, seal), DocumentSelection(school=school, ready_only=True)
+            replace(ctx, actor=people.clerk.username),
+            SignerIdentity(school, seal),
+            DocumentSelection(school=school, class_ids=class_ids, ready_only=True),
         )
         summary.signatures["seal"] = outcome.signatures
+        summary.signers["seal"] = [people.clerk]
         summary.problems += [
             f"{d.document_id}: {d.message}"
             for d in outcome.documents

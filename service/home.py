@@ -79,6 +79,17 @@ directory = "objects-copy"
 # endpoint_url = "https://s3.other-provider.vn"
 # region = "hcm-1"
 # path_style = true
+
+[jobs]
+# Bulk jobs (import, render, sign, archive a class or a school; see docs/jobs.md).
+# "inprocess": the command that submits a job runs it, in `workers` processes of this machine.
+# "dramatiq": the job's tasks go through the broker below to «hsdt worker» processes, on this
+# machine or others sharing this home and a PostgreSQL database.
+engine = "inprocess"
+workers = 2
+broker_url = "redis://127.0.0.1:6379/0"
+namespace = "hsdt"          # key prefix in Redis: one per installation sharing a broker
+lease_seconds = 600         # a task running longer than this is taken over by another worker
 """
 
 
@@ -94,6 +105,18 @@ class Settings:
     verify_url: str
     pki_mode: str
     trust_roots: tuple[str, ...] = field(default_factory=tuple)
+    jobs: JobSettings = field(default_factory=lambda: JobSettings())
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """The ``[jobs]`` section: which engine runs bulk jobs, and where its broker is."""
+
+    engine: str = "inprocess"  # or "dramatiq"
+    workers: int = 2
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    namespace: str = "hsdt"
+    lease_seconds: int = 600
 
 
 @dataclass(frozen=True)
@@ -172,4 +195,33 @@ class Home:
             verify_url=data.get("verification", {}).get("url", "http://127.0.0.1:8000/xac-thuc"),
             pki_mode=data.get("pki", {}).get("mode", "demo"),
             trust_roots=tuple(data.get("pki", {}).get("trust_roots", [])),
+            jobs=_job_settings(self.config_path, data.get("jobs", {})),
         )
+
+
+def _job_settings(path: Path, raw: dict[str, Any]) -> JobSettings:
+    default = JobSettings()
+    try:
+        jobs = JobSettings(
+            engine=str(raw.get("engine", default.engine)),
+            workers=int(raw.get("workers", default.workers)),
+            broker_url=str(raw.get("broker_url", default.broker_url)),
+            namespace=str(raw.get("namespace", default.namespace)),
+            lease_seconds=int(raw.get("lease_seconds", default.lease_seconds)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise HomeError(
+            f"Mục [jobs] trong {path} có giá trị không hợp lệ: {exc}.",
+            hint="workers và lease_seconds là số nguyên dương (xem docs/jobs.md).",
+        ) from exc
+    if jobs.engine not in ("inprocess", "dramatiq"):
+        raise HomeError(
+            f"[jobs] engine = «{jobs.engine}» trong {path} không được hỗ trợ.",
+            hint='Dùng engine = "inprocess" (mặc định) hoặc "dramatiq".',
+        )
+    if jobs.workers < 1 or jobs.lease_seconds < 1:
+        raise HomeError(
+            f"Mục [jobs] trong {path}: workers và lease_seconds phải lớn hơn 0.",
+            hint="Sửa hsdt.toml (xem docs/jobs.md).",
+        )
+    return jobs

@@ -20,6 +20,8 @@ from service.context import Context
 from service.db.models import DatasetRow
 from service.errors import HsdtError, ImportRejected
 from service.files import write_atomic
+from service.lifecycle import guard_data_change, void_changed_confirmations
+from service.locks import Place
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ImportOutcome:
     created: bool  # False when the very same data was imported before
     warnings: list[Finding]
     report: CheckReport
+    unconfirmed: tuple[str, ...] = ()  # classes whose confirmation this data voided
 
 
 class RejectedImport(ImportRejected):
@@ -58,6 +61,14 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
         existing = session.scalar(select(DatasetRow).where(DatasetRow.sha256 == sha))
         if existing is not None:
             return ImportOutcome(existing.id, sha, False, warnings, report)
+        # new data must not change a locked, archived or frozen record: refused, nothing stored
+        guard_data_change(
+            session,
+            merged,
+            Place(merged.province.code, merged.district.code, merged.school.code),
+            now=ctx.clock.now(),
+            before=lambda: _stored_year(ctx, merged.school.code, merged.school_year),
+        )
         stored = ctx.home.imports_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
         if not stored.exists():
             write_atomic(stored, path.read_bytes())
@@ -73,6 +84,7 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
         )
         session.add(row)
         session.flush()
+        voided = void_changed_confirmations(ctx, session, merged, row.id)
         ctx.record_event(
             session,
             "dataset.imported",
@@ -81,8 +93,9 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
             source=path.name,
             kind=str(report.kind),
             warnings=len(warnings),
+            **({"unconfirmed": voided} if voided else {}),
         )
-        return ImportOutcome(row.id, sha, True, warnings, report)
+        return ImportOutcome(row.id, sha, True, warnings, report, tuple(voided))
 
 
 def _stored_year(ctx: Context, school: str, year: str) -> Dataset | None:

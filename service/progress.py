@@ -6,13 +6,13 @@ record book the dataset should have. A record book not rendered yet counts as ex
 confirmed, signed or archived, and its slots (rebuilt from the dataset) as unsigned, so the
 denominators do not move as rendering goes on. Definitions in docs/progress.md:
 
-* confirmed — the homeroom teacher's slot ("gvcn") is signed on the record (there is no separate
-  confirmation step: the GVCN's signature is their confirmation of the class's results);
+* confirmed — the homeroom teacher confirmed the class's current data (``service.lifecycle``), or
+  a version of the record was rendered (rendering needs confirmed data);
 * signed — every required slot of the record's plan is signed;
 * archived — the record is in the permanent archive (state "archived");
 * teacher's signatures — the share of slots assigned to the teacher(s) that are signed.
 
-``progress_report`` is the one entry point for the CLI and, later, the API.
+``progress_report`` is the one entry point for the CLI and the API.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from service.context import Context
 from service.db.models import DocumentRow
 from service.errors import HsdtError
 from service.importing import load_dataset
+from service.lifecycle import stored_class_digest, valid_confirmation
 from service.signing_plans import PlanCatalog
 
-HOMEROOM_FIELD = "gvcn"
 # = service.archiving.ARCHIVED_STATE, not imported: that module pulls in the whole archive stack
 ARCHIVED_STATE = "archived"
 _T = TypeVar("_T")
@@ -170,6 +170,7 @@ def document_statuses(
     expected = [d for d in expected_documents(ds) if classes is None or d.class_id in classes]
     newest = _newest_rows([d.document_id for d in expected], ctx)
     catalog = PlanCatalog(ctx)
+    confirmed_classes = _confirmed_classes(ctx, dataset_id, ds, {d.class_id for d in expected})
     result: list[DocumentStatus] = []
     for doc in expected:
         row = newest.get(doc.document_id)
@@ -187,13 +188,31 @@ def document_statuses(
                 class_id=doc.class_id,
                 point=doc.point,
                 version=row.version if row else None,
-                confirmed=HOMEROOM_FIELD in signed,
+                # rendering needs confirmed data: a stored version was confirmed when made
+                confirmed=row is not None or doc.class_id in confirmed_classes,
                 signed=row is not None and plan.complete(signed),
                 archived=archived,
                 slots=slots,
             )
         )
     return result
+
+
+def _confirmed_classes(ctx: Context, dataset_id: int, ds: Dataset, classes: set[str]) -> set[str]:
+    """The classes whose current data the homeroom teacher has confirmed (service.lifecycle)."""
+    with ctx.sessions() as session:
+        return {
+            c
+            for c in classes
+            if valid_confirmation(
+                session,
+                ds.school.code,
+                ds.school_year,
+                c,
+                stored_class_digest(session, dataset_id, ds, c),
+            )
+            is not None
+        }
 
 
 @dataclass(frozen=True)

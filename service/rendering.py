@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -14,9 +14,12 @@ from records.documents import RecordDocument, all_documents
 from records.model import Dataset
 from records.slots import SignatureSlot
 from render import RenderedPdf, render_document
+from service.authz import Action, Principal, RecordState, ResourceRef, require
 from service.context import Context
 from service.db.models import DocumentRow
 from service.files import write_atomic
+from service.lifecycle import confirm_class, ensure_confirmed, guard_data_change
+from service.locks import ensure_place_writable, ensure_writable, place_of_dataset
 from service.plan_config import plan_registry
 from signing.plans import plan_for, slots_for
 
@@ -63,8 +66,44 @@ def render_dataset(
     workers: int = 1,
     only: Sequence[str] | None = None,
     progress: Progress | None = None,
+    confirm_as: str | None = None,
+    principal: Principal | None = None,
 ) -> RenderSummary:
     docs = [d for d in all_documents(ds) if not only or d.class_id in only]
+    return render_documents(
+        ctx,
+        dataset_id,
+        ds,
+        docs,
+        workers=workers,
+        progress=progress,
+        confirm_as=confirm_as,
+        principal=principal,
+    )
+
+
+def render_documents(
+    ctx: Context,
+    dataset_id: int,
+    ds: Dataset,
+    docs: Sequence[RecordDocument],
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    confirm_as: str | None = None,
+    principal: Principal | None = None,
+) -> RenderSummary:
+    """Render the given documents of ``ds`` (a bulk job renders one document per task).
+
+    Each class's data must be confirmed (``confirm_as``: first confirm the classes not confirmed
+    yet, as that actor — the demo, an operator who checked the data); records that are locked,
+    archived or frozen by a lock window must not change. Both are checked before anything is
+    rendered or written (service.lifecycle, service.locks)."""
+    if confirm_as is not None:
+        as_actor = replace(ctx, actor=confirm_as)
+        for class_id in sorted({d.class_id for d in docs}):
+            confirm_class(as_actor, None, class_id, year=ds.school_year, school=ds.school.code)
+    _check_writable(ctx, dataset_id, ds, docs, principal)
     plans = plan_registry(ctx.home)
     jobs = [(d, slots_for(d, plan_for(d, plans)), ctx.settings.verify_url) for d in docs]
     summary = RenderSummary()
@@ -73,6 +112,30 @@ def render_dataset(
         if progress:
             progress(i, len(docs))
     return summary
+
+
+def _check_writable(
+    ctx: Context,
+    dataset_id: int,
+    ds: Dataset,
+    docs: Sequence[RecordDocument],
+    principal: Principal | None,
+) -> None:
+    with ctx.sessions() as session:
+        place = place_of_dataset(session, dataset_id)
+        if principal is not None:
+            for class_id in sorted({d.class_id for d in docs}):
+                ref = ResourceRef(
+                    place.province,
+                    place.district,
+                    place.school,
+                    year=ds.school_year,
+                    class_id=class_id,
+                    state=RecordState.CONFIRMED,
+                )
+                require(principal, Action.RECORD_RENDER, ref)
+        ensure_confirmed(session, dataset_id, ds, (d.class_id for d in docs))
+        guard_data_change(session, ds, place, now=ctx.clock.now(), docs=docs)
 
 
 def _store(
@@ -100,6 +163,20 @@ def _store(
             summary.paths.append(path)
             summary.pages += rendered.pages
             return
+        # the last line of defence (a window opened meanwhile, a changed plan): never a new
+        # version of a locked, archived or frozen record
+        if latest is not None:
+            ensure_writable(session, latest, now=ctx.clock.now())
+        else:
+            point = doc.point.value if doc.point else None
+            ensure_place_writable(
+                session,
+                place_of_dataset(session, dataset_id),
+                ds.school_year,
+                point,
+                f"Hồ sơ {doc.document_id} (lớp {doc.class_id})",
+                now=ctx.clock.now(),
+            )
         version = (
             session.scalar(
                 select(func.max(DocumentRow.version)).where(

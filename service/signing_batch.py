@@ -25,10 +25,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from pyhanko.sign.signers import Signer
+from sqlalchemy.orm import Session
 
 from records.slots import SignatureSlot
 from service.context import Context
 from service.errors import HsdtError
+from service.locks import RecordLocked, ensure_document_writable, ensure_row_writable
 from service.signing_env import SigningEnvironment, signing_environment
 from service.signing_plans import DocumentPlan, PlanCatalog, expected_signer
 from service.signing_revisions import (
@@ -333,10 +335,18 @@ class _Engine:
             outcome = await self._sign(item, field_name)
         except PlanViolation as violation:
             outcome = _refused(doc_id, violation)
+        except RecordLocked as locked:  # a lock window: refused, nothing written
+            outcome = DocumentOutcome(
+                doc_id, Status.REFUSED, str(locked), code=locked.code, error=locked
+            )
         except (SigningError, HsdtError, PlanError) as error:
             code = getattr(error, "code", type(error).__name__)
             outcome = DocumentOutcome(doc_id, Status.FAILED, str(error), code=code, error=error)
         return replace(outcome, seconds=time.perf_counter() - started)
+
+    def _still_writable(self, row_id: int) -> Callable[[Session], None]:
+        # checked again in the committing transaction: a window may have opened while signing
+        return lambda session: ensure_row_writable(session, row_id, now=self.ctx.clock.now())
 
     async def _sign(self, item: _Work, field_name: str | None) -> DocumentOutcome:
         plan, doc_id = item.plan, item.ref.document_id
@@ -356,6 +366,7 @@ class _Engine:
             if slot is None:
                 mine = ", ".join(f"«{s.label}»" for s in plan.slots_of(self.person_id))
                 return DocumentOutcome(doc_id, Status.SKIPPED, f"Đã ký ({mine}).", attempts=attempt)
+            ensure_document_writable(self.ctx, item.ref.row_id)  # before any signing work
             pdf, fields = snapshot.pdf, []
             while slot is not None:
                 pdf = await async_sign_slot(
@@ -396,6 +407,7 @@ class _Engine:
                 signed,
                 state=state_after(plan, signed),
                 events=events,
+                also=self._still_writable(item.ref.row_id),
             )
             if revision is not None:
                 names = ", ".join(f"«{s.label}»" for s in fields)

@@ -30,6 +30,7 @@ from records.slots import SignatureSlot
 from service.context import Context
 from service.db.models import EventRow, PendingSignatureRow
 from service.errors import HsdtError
+from service.locks import ensure_document_writable, ensure_row_writable
 from service.signing_batch import DocumentOutcome, Status, finish_plan, state_after
 from service.signing_env import SigningEnvironment, signing_environment
 from service.signing_plans import DocumentPlan, PlanCatalog, expected_signer
@@ -101,6 +102,7 @@ def prepare_external(
     (ref,) = find_documents(ctx, document_ids=(document_id,))
     plan = PlanCatalog(ctx).plan(ref.dataset_id, ref.class_id, ref.document_id)
     snapshot = read_snapshot(ctx, ref.row_id)
+    ensure_document_writable(ctx, ref.row_id)  # locked or frozen: refused, nothing stored
     slot = check_signature_allowed(plan.slots, set(snapshot.signed), field_name, person_id)
     with signing_environment(ctx) as environment:
         prepared = asyncio.run(_prepare(ctx, environment, snapshot, slot, certificate, chain))
@@ -199,6 +201,7 @@ def finish_external(
     if snapshot.revision != row.revision or not snapshot.newest:
         _discard(ctx, pending_id, "document_changed")
         raise DocumentChangedError(_stale(snapshot.document_id, row.field_name))
+    ensure_document_writable(ctx, row.document_row)  # refused; the pending entry stays
     prepared = PreparedSignature.from_bytes(row.state)
     (ref,) = find_documents(ctx, document_ids=(snapshot.document_id,))
     plan = PlanCatalog(ctx).plan(ref.dataset_id, ref.class_id, ref.document_id)
@@ -233,7 +236,7 @@ def finish_external(
         signed,
         state=state_after(plan, signed),
         events=events,
-        also=lambda session: _consume(ctx, session, pending_id, snapshot.document_id),
+        also=lambda session: _consume_writable(ctx, session, pending_id, snapshot),
     )
     if revision is None:
         with ctx.sessions() as session:
@@ -286,6 +289,12 @@ async def _finish(
         )
         pdf, timestamped = await finish_plan(pdf, plan, signed, services)
     return pdf, timestamped, check.serial_number
+
+
+def _consume_writable(ctx: Context, session: Session, pending_id: str, snapshot: Snapshot) -> None:
+    # checked again in the committing transaction: a window may have opened meanwhile
+    ensure_row_writable(session, snapshot.row_id, now=ctx.clock.now())
+    _consume(ctx, session, pending_id, snapshot.document_id)
 
 
 def _consume(ctx: Context, session: Session, pending_id: str, document_id: str) -> None:

@@ -65,6 +65,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from signing.attack_checks import attack_problems
 from signing.devpki.marker import is_dev_pki_certificate
 from signing.diff_cache import MemoizedDiffPolicy
 from signing.pades import to_asn1_certificate
@@ -102,6 +103,7 @@ class FindingCode(StrEnum):
     SIG_MODIFIED_AFTER = "sig.modified_after"
     SIG_NO_REVOCATION_INFO = "sig.no_revocation_info"
     SIG_REMOVED = "sig.removed"
+    SIG_MALFORMED = "sig.malformed"  # a forged/broken signature dictionary (signing.attack_checks)
     TS_NOT_INTACT = "ts.not_intact"
     TS_UNTRUSTED = "ts.untrusted"
     TS_MODIFIED_AFTER = "ts.modified_after"
@@ -257,6 +259,15 @@ def _quiet_library_logs() -> None:
             logger.addHandler(logging.NullHandler())
 
 
+def _why(error: BaseException) -> str:
+    """The parser's reason, in Vietnamese where it is one a hostile file provokes on purpose."""
+    if isinstance(error, RecursionError):
+        return "cấu trúc tệp lồng nhau quá sâu (có thể là tệp tấn công)"
+    if isinstance(error, MemoryError):
+        return "tệp cần quá nhiều bộ nhớ để đọc (có thể là «bom nén»)"
+    return str(error) or type(error).__name__
+
+
 def _common_name(cert: asn1_x509.Certificate) -> str:
     try:
         cn = cert.subject.native.get("common_name")
@@ -344,7 +355,7 @@ def _readable_signatures(
         except Exception as e:  # a damaged signature must not hide the others
             checker.add(
                 FindingCode.SIG_UNREADABLE,
-                f"Không đọc được chữ ký «{name}»: {e}.",
+                f"Không đọc được chữ ký «{name}»: {_why(e)}.",
                 name,
             )
     readable.sort(key=lambda emb: emb.signed_revision)
@@ -628,7 +639,13 @@ async def _verify(
         fields = list(enumerate_sig_fields(reader, filled_status=True))
         checker = _Checker(reader, roots, role_of)
     except Exception as e:  # whatever the parser trips on, the verdict is the same
-        return early(FindingCode.DOC_NOT_PDF, f"Không đọc được tệp như một tệp PDF: {e}.")
+        return early(FindingCode.DOC_NOT_PDF, f"Không đọc được tệp như một tệp PDF: {_why(e)}.")
+    for problem in attack_problems(reader, pdf, fields):
+        code = {
+            "malformed": FindingCode.SIG_MALFORMED,
+            "root_replaced": FindingCode.SIG_MODIFIED_AFTER,
+        }[problem.kind]
+        checker.add(code, problem.message, problem.field_name)
     embedded = _readable_signatures(reader, fields, checker)
 
     signatures = [e for e in embedded if e.sig_object_type == "/Sig"]
@@ -676,7 +693,7 @@ async def _verify(
         except Exception as e:  # a signature we cannot check is a finding, not a crash
             checker.add(
                 FindingCode.SIG_UNREADABLE,
-                f"Không kiểm tra được chữ ký «{emb.field_name}»: {e}.",
+                f"Không kiểm tra được chữ ký «{emb.field_name}»: {_why(e)}.",
                 emb.field_name,
             )
             chain_ok = False
@@ -693,7 +710,7 @@ async def _verify(
         except Exception as e:  # likewise for a timestamp
             checker.add(
                 FindingCode.TS_NOT_INTACT,
-                f"Không kiểm tra được dấu thời gian «{emb.field_name}»: {e}.",
+                f"Không kiểm tra được dấu thời gian «{emb.field_name}»: {_why(e)}.",
                 emb.field_name,
             )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from records import findings as F
 from records.findings import Finding, Location
+from records.importers import limits
 from records.importers.result import FileKind, ImportResult, SheetRow, SubjectSheet
 from records.importers.sniff import sniff
 from records.importers.source_map import SourceMap
@@ -37,6 +38,12 @@ def load_bytes(data: bytes, name: str) -> ImportResult:
     from records.importers.json_format import read_json
     from records.importers.xlsx_book import read_xlsx
 
+    if len(data) > limits.MAX_FILE_BYTES:
+        return _failed(
+            name,
+            F.FILE_TOO_LARGE,
+            f"Tệp nặng {limits.mib(len(data))} (giới hạn {limits.mib(limits.MAX_FILE_BYTES)}).",
+        )
     sniffed = sniff(data, Path(name).suffix)
     if sniffed.kind is None:
         assert sniffed.code is not None

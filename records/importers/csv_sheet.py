@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from records import findings as F
 from records.findings import Finding, JsonPath, Location
-from records.importers import cells
+from records.importers import cells, limits
 from records.importers.layout import (
     CSV_LEADING,
     Column,
@@ -116,16 +116,64 @@ class _Sheet:
                 )
             )
             return self.done()
+        nul = text.find("\x00")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            self.find(
+                F.FILE_WRONG_TYPE,
+                line,
+                None,
+                f"Tệp CSV có byte NUL ở dòng {line}: đây là tệp nhị phân hoặc bị hỏng, "
+                "không phải văn bản.",
+            )
+            return self.done()
+        lines = text.count("\n") + 1
+        if lines > limits.MAX_ROWS:
+            self.find(
+                F.FILE_TOO_LARGE,
+                None,
+                None,
+                f"Tệp CSV có {lines:,} dòng (giới hạn {limits.MAX_ROWS:,}).".replace(",", "."),
+            )
+            return self.done()
+        reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
         try:
-            table = [row for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
+            table = list(reader)
         except csv.Error as error:
-            self.find(F.FILE_UNREADABLE, None, None, f"Sai cú pháp CSV: {error}.")
+            line = reader.line_num
+            self.find(
+                F.FILE_UNREADABLE,
+                line,
+                None,
+                f"Sai cú pháp CSV ở dòng {line} ({error}): dấu ngoặc kép không đóng, xuống dòng "
+                "giữa ô hoặc một ô dài bất thường.",
+            )
             return self.done()
         header = table[0] if table else []
+        if len(header) > limits.MAX_COLUMNS:
+            self.find(
+                F.FILE_TOO_LARGE,
+                1,
+                None,
+                f"Dòng tiêu đề có {len(header):,} cột (giới hạn {limits.MAX_COLUMNS}).".replace(
+                    ",", "."
+                ),
+            )
+            return self.done()
         columns = self.columns(header)
         if columns is None:
             return self.done()
         rows = [(n, r) for n, r in enumerate(table[1:], start=2) if any(c.strip() for c in r)]
+        for number, row in rows:
+            if len(row) != len(header):
+                self.find(
+                    F.SCHEMA_INVALID,
+                    number,
+                    None,
+                    f"Dòng {number} có {len(row)} cột, dòng tiêu đề có {len(header)}: kiểm tra dấu "
+                    "phân cách (phẩy/chấm phẩy) và dấu ngoặc kép trên dòng này.",
+                )
+                return self.done()
         if not rows:
             self.find(
                 F.FILE_EMPTY, None, None, "Tệp CSV chỉ có dòng tiêu đề, chưa có học sinh nào."
@@ -238,7 +286,7 @@ class _Sheet:
                     where = (*base, "assessment", *actual[:-1])
                     self.source.add(where, row=number, column=column.header)
             raw_rows.append(
-                {"code": student, "full_name": cells.text(name), "assessment": assessment}
+                {"code": student, "full_name": " ".join(name.split()), "assessment": assessment}
             )
         scanned, text_findings = scan_text({"rows": raw_rows}, self.source)
         for f in text_findings:

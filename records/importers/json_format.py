@@ -8,6 +8,7 @@ from typing import Any
 from records import findings as F
 from records.canonical import parse_json
 from records.findings import Finding, Location
+from records.importers import limits
 from records.importers.pipeline import build
 from records.importers.result import FileKind, ImportResult
 from records.importers.source_map import SourceMap
@@ -23,6 +24,10 @@ def read_json(data: bytes, name: str) -> ImportResult:
 
     try:
         raw = parse_json(data)
+    except RecursionError:
+        return fail(
+            F.FILE_UNREADABLE, "JSON lồng nhau quá sâu (hàng nghìn cấp): không phải dữ liệu hsdt."
+        )
     except UnicodeDecodeError as error:
         return fail(F.FILE_ENCODING, f"Tệp JSON phải ở mã UTF-8 (byte lỗi ở vị trí {error.start}).")
     except json.JSONDecodeError as error:
@@ -34,6 +39,13 @@ def read_json(data: bytes, name: str) -> ImportResult:
         )
     except ValueError as error:  # duplicate keys, NaN
         return fail(F.FILE_UNREADABLE, f"JSON không hợp lệ: {error}.")
+    depth = _depth(raw)
+    if depth > limits.MAX_JSON_DEPTH:
+        return fail(
+            F.FILE_UNREADABLE,
+            f"JSON lồng nhau {depth} cấp (định dạng hsdt chỉ khoảng 10 cấp, giới hạn "
+            f"{limits.MAX_JSON_DEPTH}).",
+        )
     marker = (raw.get("format"), raw.get("format_version")) if isinstance(raw, dict) else None
     if marker != (FORMAT_NAME, FORMAT_VERSION):
         shown = (
@@ -48,3 +60,17 @@ def read_json(data: bytes, name: str) -> ImportResult:
         )
     dataset, findings = build(raw, source, [])
     return ImportResult(name, FileKind.JSON, dataset, findings, source)
+
+
+def _depth(tree: Any) -> int:
+    """How deep ``tree`` nests, without recursion (the checks after this one recurse)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level > limits.MAX_JSON_DEPTH:
+                break
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in children)
+    return deepest

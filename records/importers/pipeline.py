@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from records import findings as F
 from records.findings import Finding, JsonPath, Location
+from records.importers import limits
 from records.importers.source_map import SourceMap
 from records.model import Dataset
 from records.text import decode_legacy, legacy_encoding, needs_nfc, nfc
@@ -78,6 +79,12 @@ def scan_text(raw: Any, source: SourceMap) -> tuple[Any, list[Finding]]:
         return node
 
     def check(text: str, path: JsonPath) -> str:
+        problem = _unsafe(text)
+        if problem is not None:
+            code, detail = problem
+            findings.append(Finding(code, _located(source, raw, path), detail))
+            # an error (nothing is stored); the report still shows the value, printable
+            return limits.without_unsafe(text)
         if text.isascii():
             return text
         if needs_nfc(text):
@@ -103,6 +110,19 @@ def scan_text(raw: Any, source: SourceMap) -> tuple[Any, list[Finding]]:
         return text
 
     return visit(raw, ()), findings
+
+
+def _unsafe(text: str) -> tuple[str, str] | None:
+    """The hostile-input check of one string (see records/importers/limits.py)."""
+    long = limits.too_long(text)
+    if long is not None:
+        return F.TEXT_TOO_LONG, f"{long} Bắt đầu bằng «{limits.shown(text, 40)}»."
+    character = limits.unsafe_character(text)
+    if character is not None:
+        return F.TEXT_CONTROL, f"«{limits.shown(text)}»: {character}"
+    if limits.looks_like_formula(text):
+        return F.TEXT_FORMULA, f"«{limits.shown(text)}» có dạng công thức bảng tính."
+    return None
 
 
 def schema_findings(error: ValidationError, raw: Any, source: SourceMap) -> list[Finding]:

@@ -8,7 +8,9 @@ student is not on the roster are errors, never silently skipped.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from records import findings as F
 from records.findings import Finding, JsonPath, Location
-from records.importers import cells
+from records.importers import cells, limits
 from records.importers.layout import (
     CONDUCT_COLUMNS,
     CONDUCT_SHEET,
@@ -68,23 +70,165 @@ Raw = dict[str, Any]
 
 def read_xlsx(data: bytes, name: str) -> ImportResult:
     source = SourceMap(name)
+
+    def failed(code: str, detail: str, sheet: str | None = None) -> ImportResult:
+        finding = Finding(code, Location(file=name, sheet=sheet), detail)
+        return ImportResult(name, FileKind.XLSX, None, [finding], source)
+
+    too_large = limits.zip_too_large(data)
+    if too_large is not None:
+        return failed(F.FILE_TOO_LARGE, too_large)
+    dtd = limits.zip_declares_dtd(data)
+    if dtd is not None:
+        return failed(F.FILE_UNREADABLE, dtd)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        finding = Finding(
-            F.FILE_UNREADABLE, Location(file=name), f"Không đọc được bảng tính: {error}."
-        )
-        return ImportResult(name, FileKind.XLSX, None, [finding], source)
+    except _BROKEN as error:
+        return failed(F.FILE_UNREADABLE, f"Không đọc được bảng tính: {_why(error)}.")
+    title = None
     try:
-        sheets = {normalise(ws.title): (ws.title, list(_rows(ws))) for ws in book.worksheets}
+        sheets: dict[str, tuple[str, list[Row]]] = {}
+        cell_findings: list[Finding] = []
+        for ws in book.worksheets:
+            title = ws.title
+            rows = _bounded_rows(ws)
+            sheets[normalise(ws.title)] = (ws.title, rows)
+            xml = _sheet_xml(ws)
+            cell_findings += _merged_cells(name, ws.title, xml)
+            if b"<f>" in xml or b"<f " in xml:
+                cell_findings += _formula_cells(name, data, ws.title, rows)
+    except _TooLarge as error:
+        return failed(F.FILE_TOO_LARGE, str(error), title)
+    except _BROKEN as error:
+        where = f" (sheet «{title}»)" if title else ""
+        return failed(F.FILE_UNREADABLE, f"Không đọc được bảng tính{where}: {_why(error)}.", title)
     finally:
         book.close()
+    if cell_findings:  # a merged or uncomputed cell would be read as blank: stop here
+        return ImportResult(name, FileKind.XLSX, None, cell_findings, source)
     return _Book(name, source, sheets).read()
 
 
-def _rows(ws: Any) -> Any:
+# What a damaged or hostile workbook makes the zip/XML layers raise (defusedxml's refusals of
+# entities and DTDs are ValueErrors).
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    InvalidFileException,
+    KeyError,
+    OSError,
+    EOFError,
+    ValueError,
+    TypeError,
+    SyntaxError,  # xml.etree's ParseError
+)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _why(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    if "Entities" in type(error).__name__ or "DTD" in type(error).__name__:
+        return "tệp chứa khai báo thực thể XML (DTD/ENTITY) — bảng tính Excel không bao giờ có"
+    return limits.shown(text, 200)
+
+
+def _bounded_rows(ws: Any) -> list[Row]:
+    """The rows of ``ws`` by their real numbers, refusing sheets beyond the limits. The
+    ``<dimension>`` a file declares is a claim, not a bound: read-only openpyxl would pad up to
+    it (a «1 048 576 rows» claim) and drop real rows beyond it: it is checked, then ignored."""
+    claimed_rows, claimed_columns = ws.max_row or 0, ws.max_column or 0
+    if claimed_rows > limits.MAX_ROWS or claimed_columns > limits.MAX_COLUMNS:
+        last = f"{get_column_letter(min(max(claimed_columns, 1), 18278))}{claimed_rows}"
+        raise _TooLarge(
+            f"Sheet «{ws.title}» khai báo vùng dữ liệu đến ô {last} (giới hạn {limits.MAX_ROWS} "
+            f"dòng, {limits.MAX_COLUMNS} cột)."
+        )
+    ws.reset_dimensions()
+    rows: list[Row] = []
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        yield number, tuple(values)
+        if number > limits.MAX_ROWS:
+            raise _TooLarge(
+                f"Sheet «{ws.title}» có dữ liệu sau dòng {limits.MAX_ROWS} "
+                f"(giới hạn {limits.MAX_ROWS} dòng)."
+            )
+        if len(values) > limits.MAX_COLUMNS:
+            raise _TooLarge(
+                f"Sheet «{ws.title}» có dữ liệu ở cột {get_column_letter(len(values))}, dòng "
+                f"{number} (giới hạn {limits.MAX_COLUMNS} cột)."
+            )
+        rows.append((number, tuple(values)))
+    return rows
+
+
+def _sheet_xml(ws: Any) -> bytes:
+    # the zip's sizes were checked above: reading one part whole is bounded
+    source = ws._get_source()  # openpyxl's own handle on this sheet's part
+    try:
+        data: bytes = source.read()
+    finally:
+        source.close()
+    return data
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_CALLS_OUT = re.compile(
+    r"HYPERLINK|WEBSERVICE|FILTERXML|CALL\(|REGISTER|\||\[\d+\]|!'?[A-Z]:\\", re.I
+)
+
+
+_TEMPLATE_FORMULA = "=IFERROR(VLOOKUP("  # records/template.py writes it, uncomputed
+
+
+def _merged_cells(name: str, title: str, xml: bytes) -> list[Finding]:
+    """Merged cells in the data rows: only the first cell of a merge keeps its value."""
+    out = []
+    for m in _MERGE.finditer(xml):
+        first, last = int(m.group(2)), int(m.group(4) or m.group(2))
+        if last < FIRST_ROW:  # a title or header merge holds no data
+            continue
+        ref = m.group(0).split(b'"')[1].decode()
+        detail = f"Các ô {ref} được gộp: chỉ ô đầu giữ giá trị, các ô còn lại sẽ bị đọc là trống."
+        where = Location(name, title, first, m.group(1).decode())
+        out.append(Finding(F.CELL_MERGED, where, detail))
+    return out
+
+
+def _formula_cells(name: str, data: bytes, title: str, rows: list[Row]) -> list[Finding]:
+    """Formulas Excel never computed (no cached value: they would read as blank) and formulas
+    that call out (links, DDE, other files). A formula with a computed value is read as that
+    value, as the teacher saw it."""
+    values = {number: values for number, values in rows}
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    out = []
+    try:
+        ws = book[title]
+        ws.reset_dimensions()
+        for number, formulas in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number > limits.MAX_ROWS:
+                break
+            for i, formula in enumerate(formulas):
+                if not (isinstance(formula, str) and formula.startswith("=")):
+                    continue
+                cached = values.get(number, ())
+                computed = cached[i] if i < len(cached) else None
+                if computed is not None and not _CALLS_OUT.search(formula):
+                    continue
+                if computed is None and formula.startswith(_TEMPLATE_FORMULA):
+                    continue  # the template's own name lookup (informational, never read)
+                why = (
+                    "gọi ra ngoài tệp"
+                    if computed is not None
+                    else "chưa được tính (không có giá trị)"
+                )
+                where = Location(name, title, number, get_column_letter(i + 1))
+                detail = f"Ô là công thức «{limits.shown(formula)}» {why}."
+                out.append(Finding(F.CELL_FORMULA, where, detail))
+    finally:
+        book.close()
+    return out
 
 
 class _Book:

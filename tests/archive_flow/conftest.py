@@ -1,6 +1,7 @@
 """Fixtures: homes holding really signed (and archived) record books, and S3 credentials.
 
-signed_template    a home whose three record books are signed through their whole plan
+signed_template    a home whose three record books are signed through their whole plan and
+                   locked (the year's lock window)
                    (built once per session; the development PKI is served all session)
 archived_template  a copy of it with the three archived in the local store (once per session)
 clock              a movable clock starting now
@@ -22,7 +23,7 @@ from support.s3 import DUMMY_KEY_ID, DUMMY_SECRET, REGION
 from support.schools import small_school
 
 from archive_flow.flow import MovableClock, configure
-from archive_flow.signed_home import import_and_render, sign_everything
+from archive_flow.signed_home import import_and_render, lock_year, sign_everything
 from records.model import Dataset
 from service.archiving import archive_signed
 from service.context import Context
@@ -51,6 +52,7 @@ def signed_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templa
     pki = import_and_render(ctx, dataset)
     with serve_dev_pki(pki):
         sign_everything(ctx, dataset, pki)
+        lock_year(ctx, dataset)
         ctx.close()
         yield Template(root, dataset, pki, _documents(root))
 

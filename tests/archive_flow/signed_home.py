@@ -2,7 +2,8 @@
 
 The sample school cut to one class of two students and six subjects: three record books (one sổ
 theo dõi, two học bạ), rendered, then signed by every slot's owner with the development PKI
-through ``service.signing.sign_batch`` until each plan is complete (B-LTA, state "signed").
+through ``service.signing.sign_batch`` until each plan is complete (B-LTA, state "signed");
+``lock_year`` then locks them (state "locked"), ready to archive.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from records.canonical import dataset_to_json
 from records.model import Dataset
 from service.context import Context
 from service.importing import import_file
+from service.locks import LockScope, LockTerm, open_lock
 from service.rendering import render_dataset
 from service.signing import DocumentSelection, SignerIdentity, sign_batch
 from service.signing_env import ensure_dev_pki
@@ -23,8 +25,14 @@ def import_and_render(ctx: Context, dataset: Dataset) -> DevPki:
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_bytes(dataset_to_json(dataset))
     imported = import_file(ctx, source)
-    render_dataset(ctx, imported.dataset_id, dataset)
+    render_dataset(ctx, imported.dataset_id, dataset, confirm_as="test")
     return ensure_dev_pki(ctx, dataset)
+
+
+def lock_year(ctx: Context, dataset: Dataset) -> None:
+    """The end of the year: the school's year is locked, which archiving needs."""
+    scope = LockScope(dataset.province.code, dataset.district.code, dataset.school.code)
+    open_lock(ctx, None, scope, year=dataset.school_year, term=LockTerm.YEAR, reason="Cuối năm")
 
 
 def sign_everything(ctx: Context, dataset: Dataset, pki: DevPki) -> None:

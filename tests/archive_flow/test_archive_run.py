@@ -47,7 +47,7 @@ def test_a_signed_record_is_archived_as_a_verified_package_and_recorded(
 ) -> None:
     doc = signed_template.hoc_ba
     signed = row(signed_home, doc)
-    assert signed.state == "signed" and signed.pdf is not None
+    assert signed.state == "locked" and signed.pdf is not None  # signed, then locked
 
     report = archive_signed(signed_home, document_ids=[doc])
 
@@ -82,7 +82,7 @@ def test_a_signed_record_is_archived_as_a_verified_package_and_recorded(
 
     assert row(signed_home, doc).state == "archived"
     others = [d for d in signed_template.documents if d != doc]
-    assert {row(signed_home, d).state for d in others} == {"signed"}  # only what was asked
+    assert {row(signed_home, d).state for d in others} == {"locked"}  # only what was asked
     ((subject, detail),) = events(signed_home, "document.archived")
     assert subject == doc
     assert detail["index_key"] == outcome.index_key
@@ -111,7 +111,7 @@ def test_a_crash_between_objects_resumes_the_same_package_with_the_same_archive_
 
     (ingest,) = ingests(signed_home)  # the archive time was persisted before the first upload
     assert ingest.completed_at is None
-    assert row(signed_home, doc).state == "signed"
+    assert row(signed_home, doc).state == "locked"
     left = keys(stores.primary)
     assert len(left) == 4 and all(k.startswith(f"packages/{doc}/v0001/") for k in left)
     assert package_history(stores.primary, doc) == ()  # not archived: no index entry
@@ -153,7 +153,7 @@ def test_a_tampered_record_is_refused_and_nothing_is_archived(
     assert "hsdt verify" in outcome.message  # what to do
     assert keys(open_archive(signed_home).primary) == []
     assert ingests(signed_home) == []
-    assert row(signed_home, doc).state == "signed"
+    assert row(signed_home, doc).state == "locked"
     ((subject, detail),) = events(signed_home, "document.archive_refused")
     assert (subject, detail["reason"]) == (doc, "ingest.not_verified")
 

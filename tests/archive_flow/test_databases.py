@@ -85,6 +85,6 @@ def test_the_archive_time_survives_a_crash_and_audits_are_dated(
     assert len(audit_archive(home_on).packages) == 1  # the second run updates the same row
     assert audit_archive(home_on, older_than=timedelta(days=1)).packages == ()
     status = archive_status(home_on)
-    assert status.states == {"archived": 1, "signed": 2}
+    assert status.states == {"archived": 1, "locked": 2}
     assert (status.packages, status.in_progress, status.never_audited) == (1, 0, 0)
     assert status.last_audit is not None and status.last_audit.at == clock.now()

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pikepdf
-
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
@@ -45,24 +43,6 @@ def test_import_of_a_bad_file_stores_nothing(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "không lưu" in bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
     assert not (home / "imports").exists()
-
-
-def test_demo_fills_the_home_and_is_idempotent(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    first = hsdt(
-        "demo", "--primary-classes", "1", "--secondary-classes", "0", "--workers", "1", home=home
-    )
-    assert first.returncode == 0, first.stderr
-    assert "Học bạ tiểu học" in first.stdout and "0 lỗi" in first.stdout
-    pdfs = sorted((home / "records").rglob("*.pdf"))
-    assert len(pdfs) >= 35 + 4  # a class of học bạ and its four class summaries
-    with pikepdf.open(pdfs[0]) as pdf:
-        assert "/AcroForm" in pdf.Root and len(pdf.attachments) == 1
-    second = hsdt(
-        "demo", "--primary-classes", "1", "--secondary-classes", "0", "--workers", "1", home=home
-    )
-    assert second.returncode == 0, second.stderr
-    assert sorted((home / "records").rglob("*.pdf")) == pdfs  # unchanged records: no new versions
 
 
 def test_home_comes_from_the_environment(tmp_path: Path) -> None:

@@ -150,6 +150,13 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
         "xlsx",
         {"sheet": "GDTC", "row": 3, "column": "C", "student": STUDENT},
     ),
+    # hostile input (docs/hostile-inputs.md; the corpus is tests/hostile/)
+    "file.too_large": ("xlsx", {"sheet": "GDCD", "row": None}),
+    "cell.merged": ("xlsx", {"sheet": "GDCD", "row": 3, "column": "D"}),
+    "cell.formula": ("xlsx", {"sheet": "GDCD", "row": 3, "column": "J"}),
+    "text.formula": ("json", {"path": (*S0, "student", "full_name"), "student": STUDENT}),
+    "text.control": ("json", {"path": (*S0, "student", "full_name"), "student": STUDENT}),
+    "text.too_long": ("json", {"path": (*S0, "student", "full_name"), "student": STUDENT}),
 }
 
 

@@ -35,6 +35,10 @@ EDITS: dict[str, Callable[[Workbook], None]] = {
     "absences.invalid": lambda wb: wb["Rèn luyện"].cell(3, 8, -2),
     "student.unknown": lambda wb: _row(wb["GDCD"], 4, [2, "1008300099", "Thào A Lử", 7, 8]),
     "student.name_mismatch": lambda wb: wb["GDTC"].cell(3, 3, "Lù Thị Mai"),
+    # hostile input (docs/hostile-inputs.md)
+    "file.too_large": lambda wb: wb["GDCD"].cell(5001, 1, "x"),  # past the 5 000-row limit
+    "cell.merged": lambda wb: wb["GDCD"].merge_cells("D3:E3"),  # E3 would read as blank
+    "cell.formula": lambda wb: wb["GDCD"].cell(3, 10, "=AVERAGE(D3:I3)"),  # never computed
 }
 
 

@@ -17,6 +17,7 @@ from service.context import Context
 from service.db.models import DocumentRow
 from service.errors import HsdtError
 from service.importing import import_file
+from service.lifecycle import confirm_class
 from service.progress import GroupBy, ProgressRow, Share, expected_documents, progress_report
 from service.signing_plans import PlanCatalog
 
@@ -107,16 +108,27 @@ def test_by_class_counts_entries_and_record_books(
     eight = rows[SECONDARY]
     expected = sum(e.expected for e in entry_progress(gappy_school) if e.class_id == SECONDARY)
     assert eight.entered == Share(expected - 2 - 1, expected)
-    assert eight.confirmed == Share(3, SECONDARY_DOCS)  # students 0, 1 and 2
+    assert eight.confirmed == Share(4, SECONDARY_DOCS)  # rendered: students 0–3 (not confirmed)
     assert eight.signed == Share(2, SECONDARY_DOCS)  # only the newest version of student 3 counts
     assert eight.archived == Share(1, SECONDARY_DOCS)
     assert eight.signed.percent == 5  # rounded down: 100 % only when all are done
     five = rows[PRIMARY]
     assert (five.confirmed, five.signed, five.archived) == (
-        Share(1, PRIMARY_DOCS),
+        Share(2, PRIMARY_DOCS),  # GK1 and CK1 rendered
         Share(1, PRIMARY_DOCS),
         Share(0, PRIMARY_DOCS),
     )
+
+
+def test_a_confirmed_class_counts_every_record_as_confirmed(
+    ctx: Context, stored: int, gappy_school: Dataset
+) -> None:
+    confirm_class(
+        ctx, None, SECONDARY, year=gappy_school.school_year, school=gappy_school.school.code
+    )
+    rows = _rows(ctx, by=GroupBy.CLASS)
+    assert rows[SECONDARY].confirmed == Share(SECONDARY_DOCS, SECONDARY_DOCS)
+    assert rows[PRIMARY].confirmed == Share(2, PRIMARY_DOCS)  # 5A still not confirmed
 
 
 def test_the_term_1_check_looks_at_term_1_only(ctx: Context, stored: int) -> None:

@@ -45,7 +45,7 @@ def test_home_is_relocatable(tmp_path: Path) -> None:
             "classes": [ds.classes[0].model_copy(update={"students": ds.classes[0].students[:2]})]
         }
     )
-    render_dataset(ctx, outcome.dataset_id, small)
+    render_dataset(ctx, outcome.dataset_id, small, confirm_as="test")
     ctx.close()
 
     moved = tmp_path / "moved"

@@ -45,7 +45,7 @@ def test_a_school_plan_in_the_home_shapes_the_rendered_fields(tmp_path: Path) ->
     src = tmp_path / "school.json"
     src.write_bytes(dataset_to_json(ds))
     outcome = import_file(ctx, src)
-    summary = render_dataset(ctx, outcome.dataset_id, ds)
+    summary = render_dataset(ctx, outcome.dataset_id, ds, confirm_as="test")
     by_kind = {p.name.split("-")[0]: p for p in summary.paths}
     assert _fields(by_kind["HB"]) == {"gvcn", "hieu_truong"}  # the school's plan
     assert "con_dau" not in _fields(by_kind["HB"])

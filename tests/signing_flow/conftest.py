@@ -54,7 +54,7 @@ def build_home(root: Path, dataset: Dataset) -> Context:
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_bytes(dataset_to_json(dataset))
     imported = import_file(ctx, source)
-    render_dataset(ctx, imported.dataset_id, dataset)
+    render_dataset(ctx, imported.dataset_id, dataset, confirm_as="test")
     return ctx
 
 
