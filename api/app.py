@@ -23,6 +23,7 @@ from api.http.limits import BodyLimit
 from api.http.state import ApiSettings, ApiState
 from api.public.router import PUBLIC_PREFIXES, install_public
 from api.routes import routers
+from service.audit_schedule import install_anchor_schedule
 from service.context import Context
 
 DESCRIPTION = """API của hệ thống hồ sơ điện tử (HSĐT): nhập dữ liệu, hồ sơ và lịch sử, hàng đợi
@@ -61,6 +62,8 @@ def create_app(
         app.include_router(router)
     install_public(app, ctx)  # verification for anyone, no login (api/public, docs/verification.md)
     app.include_router(web.router)  # the staff's pages at / (api/web, docs/web.md)
+    # [audit] anchor_every_minutes: the log anchored in the background (docs/audit-log.md)
+    app.state.audit_anchoring = install_anchor_schedule(app.router, ctx)
     if owned:
         app.router.on_shutdown.append(ctx.close)
     return app

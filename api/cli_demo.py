@@ -37,6 +37,15 @@ LABELS = {
     "rearchive": "Lưu trữ phiên bản đính chính",
     "export": "Xuất gói hồ sơ cho học sinh",
     "public": "Xác minh công khai một hồ sơ",
+    "second.sample": "Trường thứ hai: dữ liệu mẫu",
+    "second.accounts": "Trường thứ hai: tài khoản, chứng thư số",
+    "second.import": "Trường thứ hai: nhập dữ liệu",
+    "second.confirm": "Trường thứ hai: xác nhận lớp",
+    "second.render": "Trường thứ hai: kết xuất PDF/A",
+    "second.sign": "Trường thứ hai: ký số",
+    "second.sign.teachers": "Trường thứ hai: giáo viên bộ môn ký",
+    "second.sign.homeroom": "Trường thứ hai: giáo viên chủ nhiệm ký",
+    "second.waiting": "Trường thứ hai: chờ ký duyệt",
     "anchor": "Neo nhật ký kiểm toán",
     "verify": "Kiểm tra nhật ký kiểm toán",
 }
@@ -52,7 +61,8 @@ def demo(
     seed: int, primary_classes: int, secondary_classes: int, workers: int, no_sign: bool
 ) -> None:
     """The school year through the service layer, as its people would: accounts → import →
-    confirm → render → sign → lock → archive → correction → export → public verification."""
+    confirm → render → sign → lock → archive → correction → export → public verification; then a
+    second, small school left waiting for its principal's countersignature in the web app."""
     from service.demo import run_demo
 
     if primary_classes + secondary_classes == 0:
@@ -132,6 +142,30 @@ def print_demo(ctx: Context, result: DemoResult) -> None:
     out.print(
         "Chứng thư số thử nghiệm (PKI phát triển) — KHÔNG có giá trị pháp lý, chỉ để chạy thử."
     )
+    _print_countersign(ctx, result)
+
+
+def _print_countersign(ctx: Context, result: DemoResult) -> None:
+    """The last line: what the newcomer does next in the web app (issue 8's "seen working")."""
+    second = result.second
+    if second is None:
+        return
+    p = second.principal
+    password = p.password or f"(xem {ctx.home.root.resolve() / 'demo-accounts.txt'})"
+    who = f"{p.username} / {password} (Hiệu trưởng {p.full_name}, {second.ds.school.name})"
+    if second.waiting:
+        out.print(
+            f"Ký duyệt thử: đăng nhập http://127.0.0.1:8000/ bằng {who} và ký duyệt lớp "
+            f"{second.class_id} — {second.waiting} hồ sơ chờ Hiệu trưởng ký duyệt.",
+            markup=False,
+            soft_wrap=True,
+        )
+    else:
+        out.print(
+            f"Lớp {second.class_id} của {second.ds.school.name} đã được ký duyệt ({who}).",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _print_credentials(ctx: Context, result: DemoResult) -> None:

@@ -49,6 +49,7 @@ from service.audit_log import (
     read_entries,
     read_head,
 )
+from service.audit_segments import archive_segment, build_segment, last_segment_seq
 from service.context import Context
 from service.errors import HsdtError
 from service.signing_env import signing_environment
@@ -294,6 +295,7 @@ def anchor_log(ctx: Context, *, min_new_entries: int = 1) -> AnchorOutcome:
     key = anchor_key(head.seq)
     try:
         stores = open_archive(ctx, replica_required=False)
+        _archive_entries(ctx, stores, head)  # before the token: an archived anchor has its entries
         response = _archive_response(ctx, stores, key, response, head, trust_roots)
     except ArchiveError as exc:
         raise AuditAnchorError(
@@ -367,6 +369,23 @@ def _check_since(session: Session, since_seq: int, since_hash: str, head: Head) 
             hint="Chạy «hsdt audit verify» và báo cho người phụ trách an toàn thông tin; mốc "
             "thời gian không được xác nhận một nhật ký đã bị can thiệp.",
         )
+
+
+def _archive_entries(ctx: Context, stores: ArchiveStores, head: Head) -> None:
+    """Archive the entries after the last archived segment up to the head (service.audit_segments).
+
+    Starting from the last *segment* rather than the last anchor makes the first anchor of a home
+    anchored before segments existed archive the whole log, and never overlaps a segment left by
+    an interrupted run.
+    """
+    store = stores.primary
+    start = last_segment_seq(store) + 1
+    if start > head.seq:
+        return  # an interrupted run archived them already
+    with ctx.sessions() as session:
+        segment = build_segment(read_entries(session, from_seq=start, to_seq=head.seq))
+    if segment is not None:
+        archive_segment(store, segment, stores.retention.retention_for(ctx.clock.now()))
 
 
 def _archive_response(

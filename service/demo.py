@@ -9,7 +9,9 @@ archives → the admin audits the archive → a correction after lock (a subject
 the principal approves, a board member and the homeroom teacher witness, the teacher applies;
 the admin lifts the year's lock for the re-signing, the new versions are signed through their
 plan, the admin locks again, the clerk archives) → the clerk exports the student's bundle → the
-public endpoint verifies one PDF of it → the audit log is anchored and verified.
+public endpoint verifies one PDF of it → a second, small school of the district is played up to
+its teachers' signatures and left waiting for its principal's countersignature (in the web app;
+service/demo_second.py) → the audit log is anchored and verified.
 
 Every step runs as its person: use cases that take a ``Principal`` get theirs (the permission
 matrix decides), the others run with the person's username as the context's actor (the audit
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -63,6 +66,9 @@ from service.locks import LockScope, LockTerm, list_locks, open_lock
 from service.rendering import Progress, RenderSummary, render_dataset
 from service.signing import ensure_dev_pki
 
+if TYPE_CHECKING:
+    from service.demo_second import SecondSchool
+
 Step = Callable[[str], None]
 DEMO_LOCK_REASON = "Khoá sổ cuối năm học (chạy thử)"
 
@@ -96,6 +102,7 @@ class DemoResult:
     public: PublicCheck | None = None
     anchor: AnchorOutcome | None = None
     verification: AuditVerification | None = None
+    second: SecondSchool | None = None  # the neighbour school waiting for its countersignature
     lines: list[DemoLine] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # step → seconds
 
@@ -112,7 +119,8 @@ class DemoResult:
             found.append("Nhật ký kiểm toán không nguyên vẹn («hsdt audit verify» để xem).")
         if self.audit is not None and not self.audit.ok:
             found.append("Kho lưu trữ không qua kiểm tra toàn vẹn («hsdt archive audit»).")
-        for summary in (self.signing, self.resigning):
+        second = self.second.signing if self.second is not None else None
+        for summary in (self.signing, self.resigning, second):
             if summary is not None and summary.problems:
                 found.append(f"Ký số: {len(summary.problems)} hồ sơ bị từ chối hoặc lỗi.")
         return found
@@ -289,6 +297,12 @@ def run_demo(
         + ("bản hiện hành" if public.current else public.archive),
         changed=False,
     )
+
+    # the neighbour school, left for the newcomer to countersign in the web app; before the
+    # anchor, so that its entries are anchored too
+    from service.demo_second import run_second_school  # it builds on this module's steps
+
+    result.second = run_second_school(story, ctx, ds, seed, policy=policy)
 
     if story.changed:
         story.begin("anchor")

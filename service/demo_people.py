@@ -49,6 +49,18 @@ PROVINCE_ADMIN = "Hoàng Văn Sơn"
 SCHOOL_ADMIN = "Vàng Thị Dung"
 CLERK = "Lường Thị Thu"
 BOARD_FALLBACK = "Đỗ Thị Hạnh"  # a board member when the school has no vice principal
+
+
+@dataclass(frozen=True)
+class MadeUp:
+    """The made-up people of a school: its administrator, its clerk and (when the school has no
+    vice principal) its board member. A second school needs its own: a grant is per school."""
+
+    admin: str = SCHOOL_ADMIN
+    clerk: str = CLERK
+    board: str = BOARD_FALLBACK
+
+
 CREDENTIALS_HEADER = (
     "# CHỈ DÙNG CHẠY THỬ (demo only): tài khoản mẫu của trường thử — tên đăng nhập, mật khẩu, "
     "họ tên, vai trò.\n# Không dùng khi vận hành; hệ thống chỉ lưu mã băm argon2 của mật khẩu."
@@ -107,7 +119,12 @@ def _roles(grants: list[Grant]) -> str:
 
 
 def ensure_people(
-    ctx: Context, ds: Dataset, pki: DevPki, *, policy: AccountPolicy = DEFAULT_POLICY
+    ctx: Context,
+    ds: Dataset,
+    pki: DevPki,
+    *,
+    policy: AccountPolicy = DEFAULT_POLICY,
+    made_up: MadeUp = MadeUp(),
 ) -> DemoPeople:
     if ctx.settings.pki_mode != "demo":
         raise HsdtError(
@@ -180,7 +197,7 @@ def ensure_people(
         )
 
     province_admin = ensure(PROVINCE_ADMIN, [Grant(Role.PROVINCE_ADMIN, Scope(province))], None)
-    admin = ensure(SCHOOL_ADMIN, [Grant(Role.SCHOOL_ADMIN, at_school)], province_admin.principal)
+    admin = ensure(made_up.admin, [Grant(Role.SCHOOL_ADMIN, at_school)], province_admin.principal)
     by_school = admin.principal
     teachers: dict[str, Person] = {}
     for person_id, person_grants in grants.items():
@@ -196,9 +213,9 @@ def ensure_people(
     if board_id is not None:
         board = teachers[board_id]
     else:
-        board = ensure(BOARD_FALLBACK, [Grant(Role.BOARD_MEMBER, at_school)], by_school)
+        board = ensure(made_up.board, [Grant(Role.BOARD_MEMBER, at_school)], by_school)
     clerk = ensure(
-        CLERK,
+        made_up.clerk,
         [Grant(Role.CLERK, at_school)],
         by_school,
         roles="Văn thư (giữ con dấu số của trường)",
@@ -242,12 +259,19 @@ def read_credentials(path: Path) -> dict[str, str]:
 
 
 def _write(path: Path, people: list[Person]) -> None:
-    lines = [CREDENTIALS_HEADER, ""]
-    lines += [
-        f"{p.username}\t{p.password}\t{p.full_name}\t{p.roles}"
+    """The credentials file with these people's lines; other schools' lines already in it stay
+    (one home, several demo schools)."""
+    rows = {
+        line.partition("\t")[0]: line
+        for line in (path.read_text(encoding="utf-8").splitlines() if path.is_file() else [])
+        if line and not line.startswith("#")
+    }
+    rows.update(
+        (p.username, f"{p.username}\t{p.password}\t{p.full_name}\t{p.roles}")
         for p in people
         if p.password is not None
-    ]
+    )
+    lines = [CREDENTIALS_HEADER, "", *rows.values()]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from records.model import Dataset
 from service.accounts import certificate_belongs_to
 from service.context import Context
-from service.db.models import DocumentRow
+from service.db.models import DatasetRow, DocumentRow
 from service.demo_people import DemoPeople, Person
 from service.errors import HsdtError
 from service.signing import DocumentSelection, SignerIdentity, Status, ensure_dev_pki, sign_batch
@@ -129,12 +129,17 @@ def _require_bound(ctx: Context, person: Person, certificate: x509.Certificate) 
         )
 
 
-def _unfinished(ctx: Context) -> int:
-    """Documents still being signed (a demo home holds one school)."""
+def _unfinished(ctx: Context, school: str) -> int:
+    """The school's documents still being signed (a demo home holds two schools)."""
     with ctx.sessions() as session:
         return len(
             session.scalars(
-                select(DocumentRow.id).where(DocumentRow.state.in_(("rendered", "signing")))
+                select(DocumentRow.id)
+                .join(DatasetRow, DatasetRow.id == DocumentRow.dataset_id)
+                .where(
+                    DatasetRow.school_code == school,
+                    DocumentRow.state.in_(("rendered", "signing")),
+                )
             ).all()
         )
 
@@ -146,34 +151,40 @@ def sign_everything(
     *,
     class_ids: tuple[str, ...] = (),
     on_step: Step | None = None,
+    countersign: bool = True,
 ) -> SigningSummary:
     """Every unsigned slot of the school's records (or of ``class_ids``), person by person; the
-    persons' steps in plan order. Nothing to sign: returns at once (a re-run)."""
+    persons' steps in plan order. Nothing to sign: returns at once (a re-run).
+
+    ``countersign=False``: the teachers only — the principal's countersignature and the seal are
+    left for the principal to give in the web app (the demo's second school)."""
     summary = SigningSummary()
     school = ds.school.code
-    if not _unfinished(ctx):
+    if not _unfinished(ctx, school):
         return summary
     pki = ensure_dev_pki(ctx, ds)
     classes = [c for c in ds.classes if not class_ids or c.id in class_ids]
     principal = ds.school.principal
     subject_teachers = sorted({t for c in classes for s in c.subjects for t in s.teachers})
     homeroom = list(dict.fromkeys(c.homeroom_teacher for c in classes))
-    seal, summary.seal_backend = _seal_backend(ctx, pki, school)
     # personal keys sign in SHARDS processes, each on its own documents; the seal's token is one
     # device, so the seal signs in this process
     people_steps: list[tuple[str, list[str]]] = [
-        ("teachers", [t for t in subject_teachers if t != principal]),
+        # the principal signs their teaching slots with their countersignature (one batch) — or
+        # here, when the countersignature is left to them
+        ("teachers", [t for t in subject_teachers if t != principal or not countersign]),
         # a second round: homeroom slots open once every subject teacher of the class has signed
         ("homeroom", homeroom),
-        ("principal", [principal]),
+        *([("principal", [principal])] if countersign else []),
     ]
     for _, ids in people_steps:
         for person in ids:
             _require_bound(ctx, people.teacher(person), pki.identity(person).certificate)
-    _require_bound(ctx, people.clerk, pki.identity(school).certificate)
+    if countersign:
+        _require_bound(ctx, people.clerk, pki.identity(school).certificate)
     home = str(ctx.home.root.resolve())
     shards = 1 if class_ids else SHARDS  # a correction's few documents: one process is faster
-    total = len(people_steps) + 1
+    total = len(people_steps) + int(countersign)
     with serve_dev_pki(pki), ProcessPoolExecutor(max_workers=shards) as pool:
         for n, (step, ids) in enumerate(people_steps, 1):
             if on_step:
@@ -191,24 +202,41 @@ def sign_everything(
             summary.signatures[step] = made
             summary.signers[step] = [people.teacher(p) for p in ids]
             summary.timings[step] = time.perf_counter() - started
-        if on_step:
-            on_step("seal", total, total)
-        started = time.perf_counter()
-        outcome = sign_batch(
-            replace(ctx, actor=people.clerk.username),
-            SignerIdentity(school, seal),
-            DocumentSelection(school=school, class_ids=class_ids, ready_only=True),
-        )
-        summary.signatures["seal"] = outcome.signatures
-        summary.signers["seal"] = [people.clerk]
-        summary.problems += [
-            f"{d.document_id}: {d.message}"
-            for d in outcome.documents
-            if d.status in (Status.REFUSED, Status.FAILED)
-        ]
-        summary.timings["seal"] = time.perf_counter() - started
+        if countersign:
+            _seal(ctx, ds, people, pki, class_ids, summary, on_step, total)
     with ctx.sessions() as session:
         summary.signed_documents = len(
             session.scalars(select(DocumentRow.id).where(DocumentRow.state == "signed")).all()
         )
     return summary
+
+
+def _seal(
+    ctx: Context,
+    ds: Dataset,
+    people: DemoPeople,
+    pki: DevPki,
+    class_ids: tuple[str, ...],
+    summary: SigningSummary,
+    on_step: Step | None,
+    total: int,
+) -> None:
+    """The clerk applies the school seal last, in this process (the token is one device)."""
+    school = ds.school.code
+    seal, summary.seal_backend = _seal_backend(ctx, pki, school)
+    if on_step:
+        on_step("seal", total, total)
+    started = time.perf_counter()
+    outcome = sign_batch(
+        replace(ctx, actor=people.clerk.username),
+        SignerIdentity(school, seal),
+        DocumentSelection(school=school, class_ids=class_ids, ready_only=True),
+    )
+    summary.signatures["seal"] = outcome.signatures
+    summary.signers["seal"] = [people.clerk]
+    summary.problems += [
+        f"{d.document_id}: {d.message}"
+        for d in outcome.documents
+        if d.status in (Status.REFUSED, Status.FAILED)
+    ]
+    summary.timings["seal"] = time.perf_counter() - started

@@ -5,8 +5,9 @@ one registered and traceable to its archived original. See docs/exports.md.
     issue_extract(ctx, principal, request, seal, out=…)      one school year, signed by the school
     export_register(ctx, student_code=…)                     the register
 
-Order of work: select (current, archived versions) → authorise → verify each PDF now → build the
-ZIP in memory → in one transaction: register rows + audit event, the file written atomically
+Order of work: select (current, archived versions) → authorise → verify each PDF now → (an
+extract: sign it, archive it as its own package; a failed archive write issues nothing) → build
+the ZIP in memory → in one transaction: register rows + audit event, the file written atomically
 before the commit (a failed write rolls the register back; a failed commit removes the file).
 A refusal (unknown student, nothing archived, not allowed, a PDF that does not verify) writes
 nothing.
@@ -34,6 +35,7 @@ from service.authz import Principal
 from service.context import Context
 from service.db.export_models import ExtractDocumentRow
 from service.exports_access import authorize_bundle, authorize_extract
+from service.exports_archive import ExtractNotArchived, archive_extract
 from service.exports_bundle import (
     MANIFEST_NAME,
     BundleDocument,
@@ -67,6 +69,7 @@ __all__ = [
     "DELIVERIES",
     "ExportRefused",
     "ExportRequest",
+    "ExtractNotArchived",
     "IssuedExport",
     "export_bundle",
     "export_register",
@@ -164,8 +167,28 @@ def issue_extract(
     )
     rendered, signed = render_and_seal(ctx, payload, seal)
     report = _verified(rendered.document_id, signed, trust)
+    # into the archive before the register: a failed write issues nothing (exports_archive)
+    archived = archive_extract(
+        ctx,
+        document_id=rendered.document_id,
+        content_hash=rendered.content_hash,
+        signed=signed,
+        report=report,
+        original=original,
+        school_name=payload["school"]["name"],
+        school_year=payload["school_year"],
+    )
     link = _link(ctx, rendered.document_id, rendered.content_hash)
-    document = BundleDocument(rendered.document_id, signed, report, link, {"kind": "trich-luc"})
+    describe = {
+        "kind": "trich-luc",
+        "source": {"document_id": original.document_id, "version": original.version},
+        "archive": {
+            "index_key": archived.index_key,
+            "package_sha256": archived.package_sha256,
+            "archived_at": iso(archived.archived_at),
+        },
+    }
+    document = BundleDocument(rendered.document_id, signed, report, link, describe)
     extract = ExtractDocumentRow(
         document_id=rendered.document_id,
         export_id=export_id,
@@ -176,6 +199,9 @@ def issue_extract(
         pdf_sha256=hashlib.sha256(signed).hexdigest(),
         pdf=signed,
         created_at=issued_at,
+        index_key=archived.index_key,
+        package_sha256=archived.package_sha256,
+        archived_at=archived.archived_at,
     )
     return _issue(
         ctx,
@@ -320,6 +346,8 @@ def _issue(
         file_size=len(delivered),
         items=items,
         extract_document_id=extract.document_id if extract is not None else None,
+        extract_index_key=extract.index_key if extract is not None else None,
+        extract_package_sha256=extract.package_sha256 if extract is not None else None,
     )
     with _written(out, delivered), ctx.sessions.begin() as session:
         record_export(ctx, session, entry)

@@ -1,6 +1,7 @@
 """The export register (sổ đăng ký bản xuất): every bundle and extract issued — who, when, what,
 for whom, why, how delivered — each item traceable to its archived original (package key and
-SHA-256). Written in one transaction with the audit event ``export.issued``.
+SHA-256), and each extract to its own archive package. Written in one transaction with the
+audit event ``export.issued``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class RegisterEntry:
     file_size: int
     items: tuple[RegisterItem, ...]
     extract_document_id: str | None = None
+    extract_index_key: str | None = None  # the extract's own archive package
+    extract_package_sha256: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,11 @@ class RegisterEntry:
             "authorized_by": self.authorized_by,
             "file": {"name": self.file_name, "sha256": self.file_sha256, "size": self.file_size},
             "extract_document_id": self.extract_document_id,
+            "extract_archive": (
+                {"index_key": self.extract_index_key, "package_sha256": self.extract_package_sha256}
+                if self.extract_index_key is not None
+                else None
+            ),
             "items": [i.to_json() for i in self.items],
         }
 
@@ -140,6 +148,8 @@ def record_export(ctx: Context, session: Session, entry: RegisterEntry) -> None:
         authorized_by=entry.authorized_by,
         file_sha256=entry.file_sha256,
         extract=entry.extract_document_id,
+        extract_archive=entry.extract_index_key,
+        extract_package_sha256=entry.extract_package_sha256,
         documents=[i.to_json() for i in entry.items],
     )
 
@@ -157,11 +167,14 @@ def export_register(
         rows = session.scalars(query).all()
         items = _items(session, [r.id for r in rows])
         found = session.execute(
-            select(ExtractDocumentRow.export_id, ExtractDocumentRow.document_id).where(
-                ExtractDocumentRow.export_id.in_([r.id for r in rows])
-            )
+            select(
+                ExtractDocumentRow.export_id,
+                ExtractDocumentRow.document_id,
+                ExtractDocumentRow.index_key,
+                ExtractDocumentRow.package_sha256,
+            ).where(ExtractDocumentRow.export_id.in_([r.id for r in rows]))
         )
-        extracts = {export_id: document_id for export_id, document_id in found}
+        extracts = {export_id: (doc, key, bag) for export_id, doc, key, bag in found}
         return [
             RegisterEntry(
                 export_id=r.id,
@@ -179,7 +192,9 @@ def export_register(
                 file_sha256=r.file_sha256,
                 file_size=r.file_size,
                 items=tuple(items.get(r.id, ())),
-                extract_document_id=extracts.get(r.id),
+                extract_document_id=extracts.get(r.id, (None, None, None))[0],
+                extract_index_key=extracts.get(r.id, (None, None, None))[1],
+                extract_package_sha256=extracts.get(r.id, (None, None, None))[2],
             )
             for r in rows
         ]

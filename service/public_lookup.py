@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,9 +24,19 @@ from sqlalchemy.orm import Session
 from records.documents import RecordType
 from service.context import Context
 from service.db.archive_models import ArchiveIngestRow
+from service.db.export_models import ExportRow, ExtractDocumentRow
 from service.db.models import DatasetRow, DocumentRow
 
-__all__ = ["ArchivedSignature", "DocumentStatus", "VersionInfo", "document_status"]
+__all__ = [
+    "ArchivedSignature",
+    "DocumentStatus",
+    "ExtractStatus",
+    "VersionInfo",
+    "document_status",
+    "extract_of_sha256",
+    "extract_status",
+    "is_extract_id",
+]
 
 ARCHIVED = "archived"
 
@@ -202,3 +212,117 @@ def _signatures(verification: str) -> tuple[ArchivedSignature, ...]:
             )
         )
     return tuple(out)
+
+
+# ---------------------------------------------------------------------------- extracts
+
+
+@dataclass(frozen=True)
+class ExtractStatus:
+    """An extract (trích lục, "TL-…"): a document issued by the school from an archived original.
+
+    Public facts only: what it is, which school and year, when it was issued and archived, and
+    which original it was made from — never the student, the recipient or the purpose."""
+
+    document_id: str
+    school_name: str
+    school_year: str
+    issued_at: datetime
+    content_hash: str
+    pdf_sha256: str
+    archived_at: datetime | None
+    original_id: str
+    original_version: int
+    original: DocumentStatus | None  # None: the original is not in this installation any more
+
+    @property
+    def original_superseded_by(self) -> int | None:
+        """The correction that replaced the version this extract was made from, if any."""
+        version = self._source_version()
+        if self.original is None or version is None:
+            return None
+        correction = self.original.correction_after(version)
+        return correction.version if correction is not None else None
+
+    @property
+    def original_current(self) -> bool:
+        return self.original is not None and self.original_superseded_by is None
+
+    def _source_version(self) -> VersionInfo | None:
+        if self.original is None:
+            return None
+        found = [v for v in self.original.versions if v.version == self.original_version]
+        return found[0] if found else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "kind": "extract",
+            "record_type": "Trích lục học bạ",
+            "school": self.school_name,
+            "school_year": self.school_year,
+            "issued_at": self.issued_at.isoformat(),
+            "sealed_by": "Nhà trường (chữ ký số của tổ chức)",
+            "archived": self.archived_at is not None,
+            "archived_at": self.archived_at.isoformat() if self.archived_at else None,
+            "content_check_code": self.content_hash[:12],
+            "original": {
+                "document_id": self.original_id,
+                "version": self.original_version,
+                "current_version": self.original.current.version if self.original else None,
+                "current": self.original_current,
+                "superseded_by": self.original_superseded_by,
+            },
+        }
+
+
+def is_extract_id(document_id: str) -> bool:
+    return document_id.startswith("TL-")
+
+
+def extract_status(ctx: Context, document_id: str) -> ExtractStatus | None:
+    extract = ExtractDocumentRow
+    with ctx.sessions() as session:
+        row = session.execute(
+            select(
+                extract.created_at,
+                extract.content_hash,
+                extract.pdf_sha256,
+                extract.archived_at,
+                extract.source_document_id,
+                extract.source_version,
+                ExportRow.school_year,
+            )
+            .join(ExportRow, ExportRow.id == extract.export_id)
+            .where(extract.document_id == document_id)
+        ).one_or_none()
+    if row is None:
+        return None
+    original = document_status(ctx, row.source_document_id)
+    return ExtractStatus(
+        document_id=document_id,
+        school_name=original.school_name if original else "",
+        school_year=row.school_year or (original.school_year if original else ""),
+        issued_at=_aware(row.created_at),
+        content_hash=row.content_hash,
+        pdf_sha256=row.pdf_sha256,
+        archived_at=_aware(row.archived_at) if row.archived_at is not None else None,
+        original_id=row.source_document_id,
+        original_version=row.source_version,
+        original=original,
+    )
+
+
+def extract_of_sha256(ctx: Context, sha256: str) -> str | None:
+    """The extract whose signed bytes are exactly these, if this installation issued one."""
+    with ctx.sessions() as session:
+        return session.scalar(
+            select(ExtractDocumentRow.document_id)
+            .where(ExtractDocumentRow.pdf_sha256 == sha256)
+            .limit(1)
+        )
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -34,9 +34,13 @@ from service.errors import HsdtError
 from service.public_guard import GuardLimits, PdfFacts
 from service.public_lookup import (
     DocumentStatus,
+    ExtractStatus,
     VersionInfo,
     archived_document_id,
     document_status,
+    extract_of_sha256,
+    extract_status,
+    is_extract_id,
 )
 from service.public_worker import run_verification
 from service.trust import trust_store
@@ -46,15 +50,18 @@ from signing.verify import FindingCode, Severity, VerificationReport
 __all__ = [
     "DEMO_NOTICE",
     "ArchiveMatch",
+    "ExtractLookup",
     "PublicLimits",
     "PublicLookup",
     "PublicVerdict",
     "Verdict",
     "lookup_document",
+    "lookup_extract",
     "public_limits",
     "verify_upload",
 ]
 
+EXTRACT_TYPE = "Trích lục học bạ"
 DEMO_NOTICE = (
     "CHẾ ĐỘ THỬ NGHIỆM: hệ thống đang tin cậy PKI phát triển (không phải Root CA quốc gia). "
     "Kết quả chỉ để chạy thử, chữ ký không có giá trị pháp lý."
@@ -156,6 +163,7 @@ class ArchiveMatch:
     current_version: int | None
     superseded_by: int | None  # a correction's version number
     renewed_by: int | None  # a later version with the same content (timestamp renewal)
+    original_id: str | None = None  # an extract: the record it was made from
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,6 +173,7 @@ class ArchiveMatch:
             "current_version": self.current_version,
             "superseded_by": self.superseded_by,
             "renewed_by": self.renewed_by,
+            "original_id": self.original_id,
         }
 
 
@@ -277,8 +286,13 @@ def verify_upload(ctx: Context, data: bytes, limits: PublicLimits) -> PublicVerd
         data, roots=roots, demo=demo, limits=limits.guard, timeout=limits.timeout_seconds
     )
     report = result.report
-    status = _status_for(ctx, result.facts, report.sha256)
-    archive = _archive_match(status, report.sha256)
+    extract = _extract_for(ctx, result.facts, report.sha256)
+    status = None if extract is not None else _status_for(ctx, result.facts, report.sha256)
+    archive = (
+        _extract_match(extract, report.sha256)
+        if extract is not None
+        else _archive_match(status, report.sha256)
+    )
     verdict = _verdict(report, archive)
     lta_text, valid_until = _lta_text(report)
     return PublicVerdict(
@@ -287,9 +301,15 @@ def verify_upload(ctx: Context, data: bytes, limits: PublicLimits) -> PublicVerd
         demo_mode=report.demo_mode or demo,
         sha256=report.sha256,
         size=report.size,
-        document_id=status.document_id if status else result.facts.document_id,
-        record_type=status.record_type if status else None,
-        school_name=status.school_name if status else None,
+        document_id=(
+            extract.document_id
+            if extract
+            else status.document_id
+            if status
+            else result.facts.document_id
+        ),
+        record_type=EXTRACT_TYPE if extract else status.record_type if status else None,
+        school_name=extract.school_name if extract else status.school_name if status else None,
         signers=tuple(
             SignerLine(
                 name=s.signer_name,
@@ -318,6 +338,57 @@ def _status_for(ctx: Context, facts: PdfFacts, sha256: str) -> DocumentStatus | 
     # the archive's word first (exact bytes); the file's own claim only as a fallback
     document_id = archived_document_id(ctx, sha256) or facts.document_id
     return document_status(ctx, document_id) if document_id else None
+
+
+def _extract_for(ctx: Context, facts: PdfFacts, sha256: str) -> ExtractStatus | None:
+    """An extract this installation issued: by its exact bytes, else by the id the file names."""
+    document_id = extract_of_sha256(ctx, sha256)
+    if document_id is None and facts.document_id and is_extract_id(facts.document_id):
+        document_id = facts.document_id
+    return extract_status(ctx, document_id) if document_id else None
+
+
+def _original_words(extract: ExtractStatus) -> str:
+    original = f"bản gốc {extract.original_id} phiên bản {extract.original_version}"
+    if extract.original is None:
+        return f"Trích từ {original} (hệ thống không còn thông tin về bản gốc)."
+    if extract.original_superseded_by is not None:
+        return (
+            f"Trích từ {original}; bản gốc này sau đó đã được đính chính (bản hiện hành: phiên "
+            f"bản {extract.original.current.version}), nội dung trích lục có thể không còn đúng."
+        )
+    return f"Trích từ {original}, vẫn là bản hiện hành."
+
+
+def _extract_match(extract: ExtractStatus, sha256: str) -> ArchiveMatch:
+    """An extract is one version; a correction of its original does not make it "superseded"
+    (it was true when issued), the message says so instead."""
+    if extract.pdf_sha256 != sha256:
+        return ArchiveMatch(
+            "differs",
+            f"Tệp KHÔNG trùng khớp với trích lục {extract.document_id} do nhà trường cấp và lưu "
+            "trữ.",
+            None,
+            1,
+            None,
+            None,
+            original_id=extract.original_id,
+        )
+    if extract.archived_at is not None:
+        where = (
+            f"Tệp trùng khớp từng byte với trích lục {extract.document_id} đã lưu trữ lúc "
+            f"{local_time(extract.archived_at)}."
+        )
+        kind = "archived_extract"
+    else:
+        where = (
+            f"Tệp trùng khớp với trích lục {extract.document_id} nhà trường đã cấp (trích lục "
+            "này cấp trước khi trích lục được đưa vào kho lưu trữ)."
+        )
+        kind = "known_extract"
+    return ArchiveMatch(
+        kind, f"{where} {_original_words(extract)}", 1, 1, None, None, extract.original_id
+    )
 
 
 def _archive_match(status: DocumentStatus | None, sha256: str) -> ArchiveMatch:
@@ -517,4 +588,55 @@ def lookup_document(ctx: Context, document_id: str, check_code: str | None) -> P
         superseded_by=correction.version if correction else None,
         demo_mode=demo,
         message=message,
+    )
+
+
+@dataclass(frozen=True)
+class ExtractLookup:
+    """The answer to an extract's id ("TL-…"): public facts only, and its original's state."""
+
+    status: ExtractStatus
+    check_code: str | None
+    check_matches: bool | None  # None: no check code given
+    demo_mode: bool
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.status.to_json(),
+            "issued_at_local": local_time(self.status.issued_at),
+            "check_code": self.check_code,
+            "check_code_matches": self.check_matches,
+            "message": self.message,
+            "demo_mode": self.demo_mode,
+            "demo_notice": DEMO_NOTICE if self.demo_mode else None,
+            "note": "Chỉ hiển thị thông tin công khai; để xác minh nội dung và chữ ký, hãy tải "
+            "tệp lên.",
+        }
+
+
+def lookup_extract(ctx: Context, document_id: str, check_code: str | None) -> ExtractLookup:
+    status = extract_status(ctx, document_id)
+    if status is None:
+        raise DocumentNotFound(
+            f"Không tìm thấy trích lục có mã «{document_id}».",
+            hint="Kiểm tra lại mã in ở chân trang, hoặc tải tệp PDF lên để kiểm tra.",
+        )
+    _, demo = trust_material(ctx)
+    matches = status.content_hash.startswith(check_code) if check_code else None
+    if matches is False:
+        first = (
+            f"Mã kiểm tra «{check_code}» KHÔNG khớp với nội dung trích lục này: bản giấy hoặc "
+            "tệp bạn có có thể đã bị sửa."
+        )
+    elif matches:
+        first = "Mã kiểm tra khớp với nội dung trích lục nhà trường đã cấp."
+    else:
+        first = f"Trích lục do nhà trường cấp lúc {local_time(status.issued_at)}."
+    return ExtractLookup(
+        status=status,
+        check_code=check_code,
+        check_matches=matches,
+        demo_mode=demo,
+        message=f"{first} {_original_words(status)}",
     )

@@ -32,15 +32,18 @@ from api.public.ratelimit import RateLimiter
 from service.context import Context
 from service.errors import HsdtError
 from service.public_guard import HostilePdfError, valid_document_id, valid_short_hash
+from service.public_lookup import is_extract_id
 from service.public_verification import (
     DEMO_NOTICE,
     DocumentNotFound,
+    ExtractLookup,
     PublicLimits,
     PublicLookup,
     PublicVerdict,
     TrustNotConfigured,
     local_time,
     lookup_document,
+    lookup_extract,
     public_limits,
     trust_material,
     verify_upload,
@@ -201,7 +204,9 @@ def _verify(request: Request, data: bytes) -> PublicVerdict:
         state.slots.release()
 
 
-def _lookup(request: Request, document_id: str, check_code: str | None) -> PublicLookup:
+def _lookup(
+    request: Request, document_id: str, check_code: str | None
+) -> PublicLookup | ExtractLookup:
     if not valid_document_id(document_id):
         raise _Refused(
             400,
@@ -214,6 +219,8 @@ def _lookup(request: Request, document_id: str, check_code: str | None) -> Publi
     if check_code is not None and not valid_short_hash(check_code):
         check_code = None  # a malformed check code is ignored, not echoed back
     try:
+        if is_extract_id(document_id):  # an extract (trích lục) the school issued
+            return lookup_extract(_state(request).ctx, document_id, check_code)
         return lookup_document(_state(request).ctx, document_id, check_code)
     except DocumentNotFound as exc:
         raise _Refused(404, "not_found", exc) from None
@@ -337,7 +344,8 @@ async def lookup_page(request: Request, document_id: str, h: str | None = None) 
         found = await run_in_threadpool(_lookup, request, document_id, h)
     except _Refused as refused:
         return _error_page(request, refused)
-    return _page(request, "lookup.html", found=found)
+    template = "extract.html" if isinstance(found, ExtractLookup) else "lookup.html"
+    return _page(request, template, found=found)
 
 
 # ------------------------------------------------------------------------------------- JSON

@@ -61,6 +61,11 @@ class ExtractDocumentRow(Base):
     source_version: Mapped[int] = mapped_column(Integer)
     source_sha256: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the attached JSON
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)  # public look-up of uploads
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Its own archive package (migration 0011); empty for extracts issued before extracts were
+    # archived.
+    index_key: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    package_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

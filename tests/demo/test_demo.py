@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,11 +29,12 @@ from service.audit_verify import verify_audit_log
 from service.context import Context
 from service.corrections import list_corrections, record_history
 from service.db.account_models import AccountRow
-from service.db.models import DocumentRow
+from service.db.models import DatasetRow, DocumentRow
 from service.demo_accounts import CREDENTIALS_FILE, slug
 from service.demo_correction import hoc_ba_id
 from service.demo_people import read_credentials
 from service.demo_public import bundle_path, pdf_in_bundle, verify_publicly
+from service.demo_second import MADE_UP, second_school, waiting_for
 from service.exports import export_register
 
 ARGS = ("demo", "--primary-classes", "1", "--secondary-classes", "0", "--workers", "2")
@@ -147,9 +149,10 @@ def bundle_path_of(demo: Demo) -> Path:
 def test_the_audit_trail_names_the_people(demo: Demo, ctx: Context) -> None:
     ds, c = demo.ds, demo.ds.classes[0]
     admin, clerk = "vang.thi.dung", "luong.thi.thu"
-    assert actors(ctx, "dataset.imported") == {admin}
+    # the second school's administrator imports it; its teachers (GVB…) sign it
+    assert actors(ctx, "dataset.imported") == {admin, slug(MADE_UP.admin)}
     assert actors(ctx, "dataset.confirmed") >= {username(ds, c.homeroom_teacher)}
-    signers = actors(ctx, "document.signed")
+    signers = {u for u in actors(ctx, "document.signed") if ".gvb" not in u}
     teachers = {t for s in c.subjects for t in s.teachers} | {ds.school.principal}
     # everyone signs under their own account; a primary class's books are signed by the
     # homeroom teacher, the principal and the seal (the clerk)
@@ -256,3 +259,151 @@ def test_running_again_changes_nothing(demo: Demo, ctx: Context) -> None:
     changed = [ln for ln in demo.second.stdout.splitlines() if ln.startswith("✓ ")]
     assert changed == []
     assert len(list_corrections(ctx)) == 1
+
+
+# ------------------------------------------------ the second school: something to countersign
+# These run last: the countersignature writes to the home the tests above read.
+
+
+def second_school_of(demo: Demo) -> Dataset:
+    return second_school(demo.ds, 2026)
+
+
+def test_the_last_line_invites_the_newcomer_to_countersign(demo: Demo, ctx: Context) -> None:
+    second = second_school_of(demo)
+    saved = read_credentials(demo.home / CREDENTIALS_FILE)
+    principal = username(second, second.school.principal)
+    dataset_id = dataset_of(ctx, second.school.code)
+    waiting = waiting_for(ctx, dataset_id, "5A", second.school.principal)
+    assert waiting == len(second.classes[0].students) + 4  # every record of the class
+    for run in (demo.first, demo.second):
+        last = run.stdout.strip().splitlines()[-1]
+        assert last.startswith("Ký duyệt thử: đăng nhập http://127.0.0.1:8000/"), last
+        assert f"{principal} / {saved[principal]}" in last and second.school.name in last
+        assert f"lớp 5A — {waiting} hồ sơ chờ Hiệu trưởng ký duyệt." in last
+    # both schools' people are in the credentials file (the second did not overwrite the first)
+    assert username(demo.ds, demo.ds.school.principal) in saved and "sung.a.pao" in saved
+    with ctx.sessions() as s:  # teachers signed; no countersignature, no seal, no lock
+        states = set(
+            s.scalars(select(DocumentRow.state).where(DocumentRow.dataset_id == dataset_id))
+        )
+    assert states == {"signing"}
+    assert second.school.code != demo.ds.school.code
+    assert (second.province, second.district) == (demo.ds.province, demo.ds.district)
+
+
+def dataset_of(ctx: Context, school: str) -> int:
+    with ctx.sessions() as s:
+        found = s.scalar(select(DatasetRow.id).where(DatasetRow.school_code == school))
+    assert found is not None
+    return found
+
+
+async def web_login(client: httpx.AsyncClient, user: str, password: str) -> None:
+    form = await client.get("/dang-nhap")
+    nonce = re.search(r'name="nonce" value="([^"]+)"', form.text)
+    assert nonce, form.text
+    r = await client.post(
+        "/dang-nhap", data={"username": user, "password": password, "nonce": nonce[1]}
+    )
+    assert r.status_code == 303, r.text
+
+
+async def api_token(client: httpx.AsyncClient, user: str, password: str) -> dict[str, str]:
+    r = await client.post("/api/v1/auth/login", json={"username": user, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_each_school_sees_only_its_own(demo: Demo, ctx: Context) -> None:
+    from api.app import create_app
+
+    first, second = demo.ds, second_school_of(demo)
+    saved = read_credentials(demo.home / CREDENTIALS_FILE)
+    theirs = f"HB-{second.school.code}-2025-{second.classes[0].students[0].student.code}"
+    # the same class name (5A) at both schools: scope is the school, not the class's name
+    first_teacher = username(first, first.classes[0].homeroom_teacher)
+    second_teachers = {username(second, t) for s in second.classes[0].subjects for t in s.teachers}
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=create_app(ctx))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            mine = await api_token(client, first_teacher, saved[first_teacher])
+            listed = await client.get(
+                "/api/v1/records", params={"school": second.school.code}, headers=mine
+            )
+            assert listed.status_code == 200 and listed.json()["items"] == []
+            refused = await client.get(f"/api/v1/records/{theirs}", headers=mine)
+            assert refused.status_code in (403, 404), refused.text
+            for teacher in sorted(second_teachers):
+                token = await api_token(client, teacher, saved[teacher])
+                items = (
+                    await client.get("/api/v1/records", params={"limit": 200}, headers=token)
+                ).json()["items"]
+                assert items, teacher
+                assert {(i["school"], i["class_id"]) for i in items} == {(second.school.code, "5A")}
+            # the web app's «Lớp của tôi»: one class, of the second school
+            homeroom = username(second, second.classes[0].homeroom_teacher)
+            await web_login(client, homeroom, saved[homeroom])
+            page = (await client.get("/lop")).text
+            assert page.count('href="/lop/') == 1 and second.school.name in page
+            assert first.school.name not in page
+
+    asyncio.run(run())
+
+
+def test_the_principal_countersigns_in_the_web_app_and_a_rerun_keeps_it(
+    demo: Demo, ctx: Context
+) -> None:
+    """What the last line invites: the second school's principal signs in to the web app and
+    countersigns class 5A (the page's durable sign job with the server-held dev key); every
+    record of the class ends countersigned by them, and ``hsdt demo`` again neither undoes it
+    nor fails."""
+    from api.app import create_app
+
+    second = second_school_of(demo)
+    saved = read_credentials(demo.home / CREDENTIALS_FILE)
+    principal = username(second, second.school.principal)
+    dataset_id = dataset_of(ctx, second.school.code)
+    documents = len(second.classes[0].students) + 4
+
+    async def run() -> dict[str, object]:
+        transport = httpx.ASGITransport(app=create_app(ctx))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            await web_login(client, principal, saved[principal])
+            form = await client.get("/ky-duyet", params={"lop": "5A", "truong": second.school.code})
+            assert form.status_code == 200, form.text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert csrf, form.text
+            submitted = await client.post(
+                "/ky-duyet", data={"lop": "5A", "truong": second.school.code, "csrf": csrf[1]}
+            )
+            assert submitted.status_code == 303, submitted.text
+            job = submitted.headers["location"]
+            for _ in range(120):  # the progress bar's poll
+                state: dict[str, object] = (await client.get(f"{job}/trang-thai")).json()
+                if state["finished"]:
+                    return state
+                await asyncio.sleep(0.5)
+            raise AssertionError(f"the job did not finish: {state}")
+
+    state = asyncio.run(run())
+    assert (state["state"], state["percent"], state["done"]) == ("done", 100, documents), state
+    assert waiting_for(ctx, dataset_id, "5A", second.school.principal) == 0
+    with ctx.sessions() as s:
+        signed = s.execute(
+            select(events_table.c.subject).where(
+                events_table.c.action == "document.signed", events_table.c.actor == principal
+            )
+        ).scalars()
+        ids = set(
+            s.scalars(select(DocumentRow.document_id).where(DocumentRow.dataset_id == dataset_id))
+        )
+    assert len(ids) == documents and ids <= {str(subject) for subject in signed}
+
+    again = hsdt(demo.home, *ARGS)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Trường thứ hai: chờ ký duyệt" in again.stdout
+    assert again.stdout.strip().splitlines()[-1].startswith("Lớp 5A của ")
+    assert [ln for ln in again.stdout.splitlines() if ln.startswith("✓ ")] == []
+    assert waiting_for(ctx, dataset_id, "5A", second.school.principal) == 0
