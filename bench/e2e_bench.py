@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,7 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
     from records.sample import generate_school
     from service.archiving import archive_signed
     from service.context import Context
-    from service.demo import as_person
-    from service.demo_people import ensure_people
+    from service.demo_people import Person, ensure_people
     from service.demo_signing import sign_everything
     from service.files import write_atomic
     from service.importing import import_file
@@ -87,6 +87,9 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
     from service.locks import LockScope, LockTerm, open_lock
     from service.rendering import render_dataset
     from service.signing import ensure_dev_pki
+
+    def as_person(ctx: Context, person: Person) -> Context:
+        return replace(ctx, actor=person.username)  # the audit trail names who did each step
 
     # W processes in every parallel stage (module settings read at call time)
     service.demo_signing.SHARDS = workers
@@ -172,6 +175,7 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
         "pages": rendered.pages,
         "signatures": sum(signing.signatures.values()),
         "signatures_by_step": signing.signatures,
+        "sign_seconds_by_step": {k: round(v, 2) for k, v in signing.timings.items()},
         "seal_backend": signing.seal_backend,
         "signed_documents": signing.signed_documents,
         "signing_problems": signing.problems[:5],

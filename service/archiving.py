@@ -232,7 +232,8 @@ def _archive_one(
         return ArchiveOutcome(
             doc.document_id, doc.version, Status.FAILED, str(error), code=error.code
         )
-    _mark_archived(ctx, doc, ingest.id, entry, stores.primary.name)
+    if not _mark_archived(ctx, doc, ingest.id, entry, stores.primary.name):
+        return None  # another run built the same package and recorded it first: its outcome
     return ArchiveOutcome(
         doc.document_id,
         doc.version,
@@ -370,7 +371,8 @@ def _document_events(ctx: Context, document_id: str) -> list[StoredEvent]:
 
 def _mark_archived(
     ctx: Context, doc: _Version, ingest_id: int, entry: IndexEntry, store: str
-) -> None:
+) -> bool:
+    """Record the package; False when a concurrent run recorded the same package first."""
     with ctx.sessions.begin() as session:
         ingest = session.get(ArchiveIngestRow, ingest_id)
         assert ingest is not None
@@ -384,7 +386,7 @@ def _mark_archived(
         )
         marked = cast(CursorResult[Any], session.execute(mark))
         if marked.rowcount == 0:  # a concurrent run finished the same package first
-            return
+            return False
         ctx.record_event(
             session,
             "document.archived",
@@ -397,6 +399,7 @@ def _mark_archived(
             store=store,
             archived_at=iso(entry.archived_at),
         )
+        return True
 
 
 # ---------------------------------------------------------------------------- queries

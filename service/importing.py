@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import false, func, select, update
+from sqlalchemy.orm import Session
 
 from records.canonical import dataset_from_json, dataset_to_json
 from records.check import CheckReport, check_file
@@ -51,13 +52,16 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
     report = check_file(path)
     if not report.ok:
         raise RejectedImport(path, report)
-    merged, extra = _merge_with_stored(ctx, path, report)
-    if extra and has_errors(extra):
-        raise RejectedImport(path, replace(report, findings=[*report.findings, *extra]))
-    canonical = dataset_to_json(merged)
-    sha = hashlib.sha256(canonical).hexdigest()
-    warnings = [f for f in [*report.findings, *extra] if f.severity is Severity.WARNING]
     with ctx.sessions.begin() as session:
+        # Imports of one school take turns from here to the commit: the stored year is read
+        # under the lock, so a merge never builds on a year another import is replacing.
+        _serialise_imports(session, _school_of(report))
+        merged, extra = _merge_with_stored(session, path, report)
+        if extra and has_errors(extra):
+            raise RejectedImport(path, replace(report, findings=[*report.findings, *extra]))
+        canonical = dataset_to_json(merged)
+        sha = hashlib.sha256(canonical).hexdigest()
+        warnings = [f for f in [*report.findings, *extra] if f.severity is Severity.WARNING]
         existing = session.scalar(select(DatasetRow).where(DatasetRow.sha256 == sha))
         if existing is not None:
             return ImportOutcome(existing.id, sha, False, warnings, report)
@@ -98,23 +102,50 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
         return ImportOutcome(row.id, sha, True, warnings, report, tuple(voided))
 
 
+def _school_of(report: CheckReport) -> str:
+    if report.sheet is not None:
+        return report.sheet.school_code
+    assert report.dataset is not None  # check_file guarantees one of the two when ok
+    return report.dataset.school.code
+
+
+def _serialise_imports(session: Session, school: str) -> None:
+    """Hold the school's import lock until this transaction ends (commit or rollback).
+
+    PostgreSQL: a transaction-scoped advisory lock keyed on the school, so imports of other
+    schools do not wait. SQLite: its single write lock, taken now by a write that touches no row
+    (a plain read would not take it, and the year would be read outside any transaction)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"hsdt.import:{school}".encode()).digest()[:8], "big")
+        session.execute(select(func.pg_advisory_xact_lock(key - (1 << 63))))
+    else:
+        session.execute(
+            update(DatasetRow).where(false()).values(school_code=DatasetRow.school_code),
+            execution_options={"synchronize_session": False},
+        )
+
+
 def _stored_year(ctx: Context, school: str, year: str) -> Dataset | None:
     with ctx.sessions() as session:
-        row = session.scalars(
-            select(DatasetRow)
-            .where(DatasetRow.school_code == school, DatasetRow.school_year == year)
-            .order_by(DatasetRow.id.desc())
-        ).first()
-        return dataset_from_json(row.canonical) if row else None
+        return _stored_year_in(session, school, year)
+
+
+def _stored_year_in(session: Session, school: str, year: str) -> Dataset | None:
+    row = session.scalars(
+        select(DatasetRow)
+        .where(DatasetRow.school_code == school, DatasetRow.school_year == year)
+        .order_by(DatasetRow.id.desc())
+    ).first()
+    return dataset_from_json(row.canonical) if row else None
 
 
 def _merge_with_stored(
-    ctx: Context, path: Path, report: CheckReport
+    session: Session, path: Path, report: CheckReport
 ) -> tuple[Dataset, list[Finding]]:
     try:
         if report.kind is FileKind.CSV and report.sheet is not None:
             sheet = report.sheet
-            base = _stored_year(ctx, sheet.school_code, sheet.school_year)
+            base = _stored_year_in(session, sheet.school_code, sheet.school_year)
             if base is None:
                 raise HsdtError(
                     f"Chưa có dữ liệu năm học {sheet.school_year} của trường {sheet.school_code}.",
@@ -124,7 +155,7 @@ def _merge_with_stored(
             merged, extra = merge_subject_sheet(base, sheet, path.name)
         elif report.dataset is not None:
             ds = report.dataset
-            base = _stored_year(ctx, ds.school.code, ds.school_year)
+            base = _stored_year_in(session, ds.school.code, ds.school_year)
             if report.kind is FileKind.XLSX and base is not None:
                 merged, extra = merge_class_workbook(base, ds), []
             else:
