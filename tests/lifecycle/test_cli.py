@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from lifecycle.conftest import Schools
-from lifecycle.flow import renamed_student
 
 from api.cli import cli
+from lifecycle.conftest import Schools
+from lifecycle.flow import renamed_student
 from records.canonical import dataset_to_json
 
 

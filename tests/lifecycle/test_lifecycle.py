@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import pkcs12
+
 from lifecycle.conftest import Schools, store
 from lifecycle.flow import documents, newest, renamed_student, sign, snapshot
-
 from service.archiving import archive_signed
 from service.authz import (
     Action,
