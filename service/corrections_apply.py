@@ -41,11 +41,11 @@ from service.corrections_workflow import (
     move_state,
 )
 from service.db.correction_models import CorrectionRow, SupersedesRow
-from service.db.models import DatasetRow, DocumentRow
+from service.db.models import DatasetRow
 from service.files import write_atomic
 from service.lifecycle import confirm_class
 from service.plan_config import plan_registry
-from service.rendering import document_path
+from service.rendering import store_version
 from signing.plans import plan_for, slots_for
 
 __all__ = ["AppliedCorrection", "NewVersion", "apply_correction"]
@@ -229,26 +229,7 @@ def _store_version(
 ) -> NewVersion:
     old = newest_version(session, doc.document_id)
     version = old.version + 1
-    path = document_path(ctx, corrected, doc, version)
-    write_atomic(path, rendered.pdf)  # the row commits only after the file is complete
-    new = DocumentRow(
-        document_id=doc.document_id,
-        version=version,
-        dataset_id=dataset_id,
-        record_type=doc.record_type.value,
-        class_id=doc.class_id,
-        student_code=doc.student_code,
-        point=doc.point.value if doc.point else None,
-        content_hash=rendered.content_hash,
-        pdf_path=ctx.home.relative(path),
-        pdf_sha256=rendered.sha256,
-        pages=rendered.pages,
-        state="rendered",
-        created_at=ctx.clock.now(),
-        revision=0,
-        pdf=rendered.pdf,
-    )
-    session.add(new)
+    new = store_version(ctx, session, corrected, dataset_id, doc, rendered, version).row
     session.flush()
     session.add(
         SupersedesRow(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from records.documents import RecordDocument, all_documents
 from records.model import Dataset
@@ -185,30 +186,50 @@ def _store(
             )
             or 0
         ) + 1
-        path = document_path(ctx, ds, doc, version)
-        write_atomic(path, rendered.pdf)  # the row commits only after the file is complete
-        session.add(
-            DocumentRow(
-                document_id=doc.document_id,
-                version=version,
-                dataset_id=dataset_id,
-                record_type=doc.record_type.value,
-                class_id=doc.class_id,
-                student_code=doc.student_code,
-                point=doc.point.value if doc.point else None,
-                content_hash=rendered.content_hash,
-                pdf_path=ctx.home.relative(path),
-                pdf_sha256=rendered.sha256,
-                pages=rendered.pages,
-                state="rendered",
-                created_at=ctx.clock.now(),
-                revision=0,
-                pdf=rendered.pdf,
-            )
-        )
+        path = store_version(ctx, session, ds, dataset_id, doc, rendered, version).path
         ctx.record_event(
             session, "document.rendered", doc.document_id, version=version, sha256=rendered.sha256
         )
     summary.rendered[doc.record_type.value] += 1
     summary.pages += rendered.pages
     summary.paths.append(path)
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    row: DocumentRow
+    path: Path
+
+
+def store_version(
+    ctx: Context,
+    session: Session,
+    ds: Dataset,
+    dataset_id: int,
+    doc: RecordDocument,
+    rendered: RenderedPdf,
+    version: int,
+) -> StoredVersion:
+    """Write a rendered version's file, then add its row (state "rendered") to ``session``:
+    the row commits only after the file is complete. Shared by rendering and corrections."""
+    path = document_path(ctx, ds, doc, version)
+    write_atomic(path, rendered.pdf)
+    row = DocumentRow(
+        document_id=doc.document_id,
+        version=version,
+        dataset_id=dataset_id,
+        record_type=doc.record_type.value,
+        class_id=doc.class_id,
+        student_code=doc.student_code,
+        point=doc.point.value if doc.point else None,
+        content_hash=rendered.content_hash,
+        pdf_path=ctx.home.relative(path),
+        pdf_sha256=rendered.sha256,
+        pages=rendered.pages,
+        state="rendered",
+        created_at=ctx.clock.now(),
+        revision=0,
+        pdf=rendered.pdf,
+    )
+    session.add(row)
+    return StoredVersion(row, path)
