@@ -21,7 +21,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from asn1crypto import cms, core
+from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
@@ -148,6 +148,30 @@ class FastCmsMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._fast_cms_templates: dict[_TemplateKey, CmsTemplate] = {}
+        self._mechanisms: dict[tuple[Any, ...], bytes] = {}
+
+    # Overrides pyHanko 0.38 `Signer.get_signature_mechanism_for_digest` (public): pyHanko builds
+    # the AlgorithmIdentifier from dicts each time, six times per signature. Its DER is kept per
+    # input; each caller gets a fresh object loaded from it (nothing shared that could be mutated).
+    def get_signature_mechanism_for_digest(
+        self, digest_algorithm: str | None
+    ) -> algos.SignedDigestAlgorithm:
+        signer = self._signer()
+        if (
+            not fast_cms_applies()
+            or signer.signing_cert is None
+            or signer.signature_mechanism is not None  # pyHanko returns it as is: nothing to build
+        ):
+            mechanism: algos.SignedDigestAlgorithm = super().get_signature_mechanism_for_digest(  # type: ignore[misc]
+                digest_algorithm
+            )
+            return mechanism
+        key = (digest_algorithm, signer.prefer_pss, bytes(signer.signing_cert.sha256))
+        der = self._mechanisms.get(key)
+        if der is None:
+            built = super().get_signature_mechanism_for_digest(digest_algorithm)  # type: ignore[misc]
+            der = self._mechanisms[key] = bytes(built.dump())
+        return algos.SignedDigestAlgorithm.load(der)
 
     # Overrides pyHanko 0.38 `Signer.signed_attrs` (public): the three PAdES attributes as one
     # DER SET built from cached pieces instead of attribute providers and asn1crypto dicts.

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import misc
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
@@ -41,6 +40,7 @@ from signing.pades import (
     SignatureFailedError,
     TimestampUnavailableError,
 )
+from signing.pyhanko_patches import SignatureRevisionWriter
 
 __all__ = [
     "DOC_TIMESTAMP_FIELD_PREFIX",
@@ -121,7 +121,8 @@ async def _append_document_timestamp(
             validation_context
         ):
             paths.append(path)
-        writer = IncrementalPdfFileWriter.from_reader(reader)
+        # Info and XMP stay as rendered, as in every signing revision (SignatureRevisionWriter).
+        writer = SignatureRevisionWriter.from_reader(reader)
         # Before the timestamp and without VRI, so the timestamp covers the material it needs.
         DocumentSecurityStore.supply_dss_in_writer(
             writer, None, paths=paths, validation_context=validation_context

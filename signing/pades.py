@@ -54,6 +54,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 
 from signing.appearance import StampText, VietnameseStampStyle
 from signing.errors import SigningError
+from signing.pyhanko_patches import SignatureRevisionWriter
 
 __all__ = [
     "MD_ALGORITHM",
@@ -319,7 +320,8 @@ def open_slot(
     """The document opened for an incremental update, and whether this slot's signature certifies
     (after checking the field exists, is empty and carries the plan's locks)."""
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        # The signing revision leaves Info and XMP as rendered (see SignatureRevisionWriter).
+        writer = SignatureRevisionWriter(io.BytesIO(pdf))
     except (misc.PdfError, ValueError) as e:
         raise NotAPdfError(f"Không đọc được tệp PDF cần ký: {e}.") from e
     return writer, check_slot(

@@ -110,17 +110,34 @@ def first_revision(pdf: bytes) -> bytes:
 _STREAM = re.compile(rb"<<((?:(?!<<|>>).|<<(?:(?!>>).)*>>)*)>>\s*stream\r?\n", re.S)
 
 
+# A form XObject's dictionary, however deeply nested (its /Resources), up to its stream data.
+_FORM_STREAM = re.compile(
+    rb"\d+ \d+ obj\s*<<(?:(?!endobj)(?!>>\s*stream).)*/Subtype\s*/Form"
+    rb"(?:(?!endobj)(?!>>\s*stream).)*>>\s*stream\r?\n",
+    re.S,
+)
+
+
 def flip_byte_in_revision(pdf: bytes, revision: int) -> bytes:
     """Flip one bit inside a content-bearing stream of ``revision`` (not an xref/object stream,
-    whose damage would only make the file unreadable), else inside a field name."""
+    whose damage would only make the file unreadable), else inside a field name.
+
+    A signature's appearance (a form XObject) is preferred: a flipped bit in the DER of a DSS
+    certificate or OCSP response (the first stream of a B-LT revision, now that signing writes no
+    XMP packet) makes the signatures unreadable rather than not intact."""
     ends = revision_ends(pdf)
     start = 0 if revision == 0 else ends[revision - 1]
     segment = pdf[start : ends[revision]]
     position = None
-    for match in _STREAM.finditer(segment):
-        if b"/ObjStm" not in match.group(1) and b"/XRef" not in match.group(1):
-            position = start + match.end() + 5
-            break
+    candidates = [
+        match
+        for match in _STREAM.finditer(segment)
+        if b"/ObjStm" not in match.group(1) and b"/XRef" not in match.group(1)
+    ]
+    forms = list(_FORM_STREAM.finditer(segment))
+    for match in forms or candidates:
+        position = start + match.end() + 5
+        break
     if position is None:
         name = re.search(rb"/T ?\(", segment)
         assert name is not None, f"nothing to flip in revision {revision}"
