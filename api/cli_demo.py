@@ -25,6 +25,7 @@ LABELS = {
     "sign.homeroom": "Ký: giáo viên chủ nhiệm",
     "sign.principal": "Ký duyệt: hiệu trưởng",
     "sign.seal": "Ký: con dấu số của trường",
+    "sign.classes": "từng lớp — giáo viên, chủ nhiệm, hiệu trưởng, con dấu",
     "lock": "Khoá sổ cuối năm học",
     "archive": "Kiểm tra chữ ký và lưu trữ",
     "audit": "Kiểm tra toàn vẹn kho lưu trữ",

@@ -21,11 +21,11 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from archive.errors import (
     AlreadyExists,
@@ -54,6 +54,7 @@ from archive.store import (
 )
 
 READ_ONLY = 0o444
+_T = TypeVar("_T")
 SIDECAR_FORMAT = "hsdt-local-object/1"
 _PRIVATE = ".hsdt"
 
@@ -118,13 +119,24 @@ class LocalObjectStore:
         check_new_retention(self.name, key, retention, now)
         digest = sha256_hex(data)
         sidecar = _Sidecar(digest, len(data), content_type, now, retention)
-        with self._locked():
-            if self._blob(key).exists():
-                raise AlreadyExists(self.name, key, existing_sha256=self._recorded_sha256(key))
-            # The sidecar goes first: a visible object always has one. A sidecar without its
-            # object is a leftover of a crash and is simply replaced here.
-            self._write_file(self._meta(key), sidecar.to_bytes(), replace=True)
-            self._write_file(self._blob(key), data, replace=False)
+        # The bytes are written and flushed to disk before the lock is taken: the slow part of a
+        # write (two fsyncs) runs concurrently across writers; under the lock only names change.
+        staged = [self._guarded(self._stage, sidecar.to_bytes()), None]
+        try:
+            staged[1] = self._guarded(self._stage, data)
+            with self._locked():
+                if self._blob(key).exists():
+                    raise AlreadyExists(self.name, key, existing_sha256=self._recorded_sha256(key))
+                # The sidecar goes first: a visible object always has one. A sidecar without its
+                # object is a leftover of a crash and is simply replaced here.
+                self._guarded(self._place, staged[0], self._meta(key), True)
+                self._guarded(self._place, staged[1], self._blob(key), False)
+            self._guarded(_fsync_dir, self._blob(key).parent)
+        finally:
+            for tmp in staged:
+                if tmp is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
         return self._read_back(key, digest)
 
     def get(self, key: str, *, expected_sha256: str | None = None) -> StoredObject:
@@ -254,18 +266,48 @@ class LocalObjectStore:
     def _write_file(self, path: Path, data: bytes, *, replace: bool) -> None:
         """Stage, fsync, make read-only, then move into place: atomic, and create-only unless
         ``replace`` (sidecars, and restores of corrupt objects)."""
+        tmp = self._guarded(self._stage, data)
         try:
-            self._stage_and_place(path, data, replace=replace)
+            self._guarded(self._place, tmp, path, replace)
+            if not replace:  # a replacement flushed its directory already
+                self._guarded(_fsync_dir, path.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def _guarded(self, step: Callable[..., _T], *args: Any) -> _T:
+        """``step(*args)``, with the file system's own errors (disk full, permissions, I/O) told
+        as a store that cannot be used: nothing partial is visible."""
+        try:
+            return step(*args)
         except (FileExistsError, ArchiveError):
             raise
-        except OSError as exc:  # disk full, permissions, I/O error: nothing partial is visible
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
             raise StoreUnavailable(
-                f"{self.name}: không ghi được {path.relative_to(self.root)} ({exc.strerror}).",
+                f"{self.name}: không ghi được{where} ({exc.strerror}).",
                 hint="Kiểm tra dung lượng trống và quyền ghi của thư mục, rồi chạy lại lệnh: "
                 "lệnh sẽ tiếp tục từ chỗ đã dừng.",
             ) from exc
 
-    def _stage_and_place(self, path: Path, data: bytes, *, replace: bool) -> None:
+    def _stage(self, data: bytes) -> str:
+        """The bytes in a read-only file in ``tmp/``, flushed to disk; its path."""
+        fd, tmp = tempfile.mkstemp(dir=self._private / "tmp", prefix="stage.")
+        try:
+            with os.fdopen(fd, "wb") as staged:
+                staged.write(data)
+                staged.flush()
+                os.fsync(staged.fileno())
+            os.chmod(tmp, READ_ONLY)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return tmp
+
+    def _place(self, tmp: str, path: Path, replace: bool) -> None:
+        """Give a staged file its name: atomic; create-only unless ``replace``. Its directory is
+        flushed by the caller."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -274,26 +316,16 @@ class LocalObjectStore:
                 "của nó đã là một đối tượng.",
                 hint="Trong kho cục bộ, khóa này không được nằm dưới một khóa khác.",
             ) from None
-        fd, tmp = tempfile.mkstemp(dir=self._private / "tmp", prefix=f"{path.name}.")
+        if replace:
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)  # a sidecar is durable before its object can be visible
+            return
         try:
-            with os.fdopen(fd, "wb") as staged:
-                staged.write(data)
-                staged.flush()
-                os.fsync(staged.fileno())
-            os.chmod(tmp, READ_ONLY)
-            if replace:
-                os.replace(tmp, path)
-            else:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    raise AlreadyExists(
-                        self.name, path.relative_to(self.root).as_posix(), existing_sha256=None
-                    ) from None
-            _fsync_dir(path.parent)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            os.link(tmp, path)
+        except FileExistsError:
+            raise AlreadyExists(
+                self.name, path.relative_to(self.root).as_posix(), existing_sha256=None
+            ) from None
 
     def _read_blob(self, key: str) -> bytes:
         try:

@@ -13,12 +13,15 @@ demo does, in a fresh subprocess on a fresh home (SQLite, the local archive stor
   import    the school year (JSON) by the school admin
   confirm   every class by its homeroom teacher (service.lifecycle.confirm_class)
   render    service.rendering.render_dataset with W processes
-  sign      service.demo_signing.sign_everything: subject teachers, homeroom teachers, principal
-            (each person's batch in W processes, ``SHARDS`` = W), then the school seal and the
-            document timestamp (B-LTA) in the main process
+  sign      service.demo_signing.sign_everything: W worker processes, each taking one class at
+            a time through its whole plan (subject teachers, homeroom teacher, principal, the
+            school seal on its SoftHSM2 token and the document timestamp, B-LTA), ``WORKERS`` = W
   lock      the school admin locks the year (service.locks.open_lock)
-  archive   service.archiving.archive_signed: every record verified again (W verification
-            processes, ``VERIFY_WORKERS`` = W) and stored in the local store
+  archive   service.archiving.archive_signed: each document verified again, packaged and stored in
+            the local store with its second copy, in W worker processes (``WORKERS`` = W)
+
+Workers are forked processes replaced after a few tasks (service.worker_pool), so the parent only
+hands out work.
 
 Runs: every size with W workers, and the largest size once more with one worker (speed-up).
 Memory, per run: the peak over time of the sum over the child and all its descendants, sampled
@@ -92,8 +95,8 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
         return replace(ctx, actor=person.username)  # the audit trail names who did each step
 
     # W processes in every parallel stage (module settings read at call time)
-    service.demo_signing.SHARDS = workers
-    service.archiving.VERIFY_WORKERS = workers
+    service.demo_signing.WORKERS = workers
+    service.archiving.WORKERS = workers
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}
     maxrss: dict[str, float] = {}

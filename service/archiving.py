@@ -69,6 +69,7 @@ from service.db.models import DocumentRow, EventRow
 from service.errors import HsdtError
 from service.locks import lock_completed
 from service.trust import TrustStore, trust_store
+from service.worker_pool import forked_map
 from signing.verify import VerificationReport, verify_pdf
 
 __all__ = [
@@ -90,7 +91,8 @@ READY_STATES: tuple[str, ...] = ("locked",)
 ARCHIVED_STATE = "archived"
 
 
-VERIFY_WORKERS = 2  # verification at ingest runs in this many processes (2-core machines)
+WORKERS = 2  # documents archived at once, each in a worker process (2-core machines)
+TASKS_PER_WORKER = 40  # documents per worker process before a fresh one takes over (memory)
 
 
 def ready_to_archive() -> ColumnElement[bool]:
@@ -111,6 +113,7 @@ def archive_signed(
     started = time.perf_counter()
     if document_ids is not None:
         _check_known(ctx, document_ids)
+    own_stores = stores is None  # opened here from the home's settings: workers open theirs
     stores = stores or open_archive(ctx, replica_required=False)
     report = ArchiveRunReport(
         stores.primary.name,
@@ -122,21 +125,18 @@ def archive_signed(
     backlog = awaiting_replication(ctx, document_ids) if stores.replica is not None else []
     total = len(pending) + len(backlog)
     trust = trust_store(ctx.home) if pending else None
-    replica_down = stores.replica_problem
-    reports = _verified_ahead(ctx, trust, pending) if trust is not None else iter(())
-    for n, (row_id, verified) in enumerate(zip(pending, reports, strict=False), start=1):
-        assert trust is not None
-        outcome = _archive_one(ctx, stores, trust, row_id, verified)
+    replica = _Replica(stores.replica_problem)
+    n = 0
+    for outcome in _outcomes(ctx, stores, trust, pending, replica, in_workers=own_stores):
+        n += 1
         if outcome is None:  # archived by another run meanwhile
             continue
-        if outcome.status is Status.ARCHIVED and (stores.replica or stores.replica_problem):
-            outcome, replica_down = second_copy(ctx, stores, outcome, replica_down)
         report.documents.append(outcome)
         if progress is not None:
             progress(n, total, outcome)
     done = {d.index_key for d in report.documents}
     for n, ingest_id in enumerate(backlog, start=len(pending) + 1):
-        outcome, replica_down = replicate_backlog(ctx, stores, ingest_id, replica_down, done)
+        outcome, replica.down = replicate_backlog(ctx, stores, ingest_id, replica.down, done)
         if outcome is None:
             continue
         report.documents.append(outcome)
@@ -144,6 +144,87 @@ def archive_signed(
             progress(n, total, outcome)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# ------------------------------------------------------------------------- many documents
+
+
+@dataclass
+class _Replica:
+    down: str | None  # why the replica cannot be used now: later packages wait for the next run
+
+
+def _outcomes(
+    ctx: Context,
+    stores: ArchiveStores,
+    trust: TrustStore | None,
+    pending: Sequence[int],
+    replica: _Replica,
+    *,
+    in_workers: bool,
+) -> Iterator[ArchiveOutcome | None]:
+    """Each pending version archived (and copied), in order. With stores opened from the home's
+    settings and two or more documents, every step of a document runs in a worker process
+    (``service.worker_pool``); otherwise here, with verification computed ahead in workers."""
+    if trust is None:
+        return
+    groups = _by_document(ctx, pending)
+    workers = min(WORKERS, os.cpu_count() or 1)
+    if in_workers and workers >= 2 and len(groups) >= 2:
+        # one task per document (its versions in order: a correction's package names the version
+        # before it); each worker opens its own stores and keeps its own view of the replica
+        for outcomes in forked_map(
+            ctx, _archive_document, groups, workers=workers, tasks_per_worker=TASKS_PER_WORKER
+        ):
+            yield from outcomes
+        return
+    reports = _verified_ahead(ctx, trust, pending)
+    for row_id, verified in zip(pending, reports, strict=False):
+        yield _archive_and_copy(ctx, stores, trust, row_id, replica, verified)
+
+
+def _archive_document(ctx: Context, row_ids: tuple[int, ...]) -> list[ArchiveOutcome | None]:
+    """In a worker: every pending version of one document, archived and copied."""
+    global _worker_stores
+    if _worker_stores is None:
+        stores = open_archive(ctx, replica_required=False)
+        _worker_stores = (stores, trust_store(ctx.home), _Replica(stores.replica_problem))
+    stores, trust, replica = _worker_stores
+    return [_archive_and_copy(ctx, stores, trust, row_id, replica) for row_id in row_ids]
+
+
+_worker_stores: tuple[ArchiveStores, TrustStore, _Replica] | None = None  # per worker process
+
+
+def _archive_and_copy(
+    ctx: Context,
+    stores: ArchiveStores,
+    trust: TrustStore,
+    row_id: int,
+    replica: _Replica,
+    verified: VerificationReport | None = None,
+) -> ArchiveOutcome | None:
+    outcome = _archive_one(ctx, stores, trust, row_id, verified)
+    if (
+        outcome is not None
+        and outcome.status is Status.ARCHIVED
+        and (stores.replica or stores.replica_problem)
+    ):
+        outcome, replica.down = second_copy(ctx, stores, outcome, replica.down)
+    return outcome
+
+
+def _by_document(ctx: Context, row_ids: Sequence[int]) -> list[tuple[int, ...]]:
+    """``row_ids`` grouped by document, in their order (they come sorted by document, version)."""
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(DocumentRow.id, DocumentRow.document_id).where(DocumentRow.id.in_(list(row_ids)))
+        ).all()
+    owner = {row_id: document_id for row_id, document_id in rows}
+    groups: dict[str, list[int]] = {}
+    for row_id in row_ids:
+        groups.setdefault(owner.get(row_id, f"#{row_id}"), []).append(row_id)
+    return [tuple(g) for g in groups.values()]
 
 
 # ---------------------------------------------------------------------------- one document
@@ -170,7 +251,7 @@ def _verified_ahead(
     """Verification reports for ``row_ids``, in order, computed a few documents ahead in worker
     processes (verification is ~95 % of archiving and CPU-bound). ``None`` where a version is
     already ingested (its stored report counts) or went away."""
-    workers = min(VERIFY_WORKERS, os.cpu_count() or 1)
+    workers = min(WORKERS, os.cpu_count() or 1)
     if workers < 2 or len(row_ids) < 2:
         yield from (None for _ in row_ids)
         return

@@ -379,7 +379,7 @@ def _signing_lines(story: _Story, signing: SigningSummary, step: str) -> None:
                 f"{step}.{key}", who, f"{count} chữ ký{extra}", signing.timings[key], count > 0
             )
         )
-    story.timings[step] = story.timings.get(step, 0.0) + sum(signing.timings.values())
+    story.timings[step] = story.timings.get(step, 0.0) + signing.seconds
 
 
 def _lock_year(ctx: Context, ds: Dataset, admin: Person, reason: str) -> int | None:

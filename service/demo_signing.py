@@ -16,20 +16,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from cryptography import x509
 from sqlalchemy import select
 
-from records.model import Dataset
+from records.model import Dataset, SchoolClass
 from service.accounts import certificate_belongs_to
 from service.context import Context
 from service.db.models import DatasetRow, DocumentRow
 from service.demo_people import DemoPeople, Person
 from service.errors import HsdtError
 from service.signing import DocumentSelection, SignerIdentity, Status, ensure_dev_pki, sign_batch
+from service.worker_pool import forked_map
 from signing.backends import Pkcs11Backend, Pkcs12Backend
 from signing.backends.base import SignerBackend
 from signing.devpki import DevPki, load_dev_pki, serve_dev_pki
@@ -44,11 +43,12 @@ Step = Callable[[str, int, int], None]  # (label, done, total)
 @dataclass
 class SigningSummary:
     signatures: dict[str, int] = field(default_factory=dict)  # step → signatures made
-    timings: dict[str, float] = field(default_factory=dict)  # step → seconds
+    timings: dict[str, float] = field(default_factory=dict)  # step → seconds, over all workers
     seal_backend: str = ""
     problems: list[str] = field(default_factory=list)  # refused / failed outcomes, Vietnamese
     signed_documents: int = 0  # documents whose plan is complete (B-LTA)
     signers: dict[str, list[Person]] = field(default_factory=dict)  # step → who signed
+    seconds: float = 0.0  # the whole signing, start to end (``timings`` add up worker time)
 
 
 def _seal_backend(ctx: Context, pki: DevPki, school_code: str) -> tuple[SignerBackend, str]:
@@ -81,42 +81,64 @@ def _seal_backend(ctx: Context, pki: DevPki, school_code: str) -> tuple[SignerBa
         return Pkcs12Backend(identity.pkcs12_path, identity.passphrase), "PKCS#12"
 
 
-SHARDS = 2  # processes signing at once; each owns the documents of its shard (no conflicts)
+WORKERS = 2  # processes signing at once, each taking whole classes (2-core machines)
+TASKS_PER_WORKER = 2  # classes per worker process before a fresh one takes over (memory)
 
 
 @dataclass(frozen=True)
-class _ShardJob:
-    home: str
+class _ClassJob:
+    """Everything one worker signs for one class: each step's people in plan order, then the
+    school seal and the document timestamp of the class's records."""
+
     school: str
-    people: tuple[tuple[str, str], ...]  # (teacher id, username)
-    shard: tuple[int, int] | None
-    class_ids: tuple[str, ...] = ()
+    class_id: str
+    steps: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (step, ((person, username), …))
+    seal_by: str | None  # the clerk's username; None: the seal is left for later
 
 
-def _sign_shard(job: _ShardJob) -> tuple[int, list[str]]:
-    """One process: every person of a step signs the documents of one shard, as themself."""
-    base = Context.open(Path(job.home))
-    try:
-        pki = load_dev_pki(base.home.pki_dir)
-        made, problems = 0, []
-        for person, username in job.people:
+@dataclass(frozen=True)
+class _ClassResult:
+    signatures: dict[str, int]
+    seconds: dict[str, float]
+    problems: list[str]
+    seal_backend: str
+
+
+def _prepare_seal(ctx: Context, school: str) -> str:
+    """In a worker (the parent never loads a PKCS#11 module it then forks): the seal's token
+    provisioned once, before the class workers open their own sessions on it."""
+    return _seal_backend(ctx, load_dev_pki(ctx.home.pki_dir), school)[1]
+
+
+def _sign_class(ctx: Context, job: _ClassJob) -> _ClassResult:
+    """In a worker: one class through its whole plan, each signature made by its person."""
+    pki = load_dev_pki(ctx.home.pki_dir)
+    result = _ClassResult({}, {}, [], "")
+    selection = DocumentSelection(school=job.school, class_ids=(job.class_id,), ready_only=True)
+    signers: list[tuple[str, str, str, SignerBackend]] = []
+    for step, people in job.steps:
+        for person, username in people:
             identity = pki.identity(person)
-            outcome = sign_batch(
-                replace(base, actor=username),
-                SignerIdentity(person, Pkcs12Backend(identity.pkcs12_path, identity.passphrase)),
-                DocumentSelection(
-                    school=job.school, class_ids=job.class_ids, ready_only=True, shard=job.shard
-                ),
-            )
-            made += outcome.signatures
-            problems += [
-                f"{d.document_id}: {d.message}"
-                for d in outcome.documents
-                if d.status in (Status.REFUSED, Status.FAILED)
-            ]
-        return made, problems
-    finally:
-        base.close()
+            key = Pkcs12Backend(identity.pkcs12_path, identity.passphrase)
+            signers.append((step, person, username, key))
+    if job.seal_by is not None:
+        # SoftHSM2 (like an HSM) and a PKCS#12 file take a session per process; a school's USB
+        # token would not, and would sign its seal in one process
+        seal, backend_name = _seal_backend(ctx, pki, job.school)
+        signers.append(("seal", job.school, job.seal_by, seal))
+        result = replace(result, seal_backend=backend_name)
+    for step, person, username, backend in signers:
+        started = time.perf_counter()
+        who = SignerIdentity(person, backend)
+        outcome = sign_batch(replace(ctx, actor=username), who, selection)
+        result.signatures[step] = result.signatures.get(step, 0) + outcome.signatures
+        result.seconds[step] = result.seconds.get(step, 0.0) + time.perf_counter() - started
+        result.problems.extend(
+            f"{d.document_id}: {d.message}"
+            for d in outcome.documents
+            if d.status in (Status.REFUSED, Status.FAILED)
+        )
+    return result
 
 
 def _require_bound(ctx: Context, person: Person, certificate: x509.Certificate) -> None:
@@ -167,8 +189,10 @@ def sign_everything(
     principal = ds.school.principal
     subject_teachers = sorted({t for c in classes for s in c.subjects for t in s.teachers})
     homeroom = list(dict.fromkeys(c.homeroom_teacher for c in classes))
-    # personal keys sign in SHARDS processes, each on its own documents; the seal's token is one
-    # device, so the seal signs in this process
+    # Each class is one task in a worker process: its subject teachers, then its homeroom
+    # teacher, the principal and the seal — every step in plan order, and no step waits for
+    # another class. Classes with the most signatures go first, so no worker is left with a big
+    # one at the end.
     people_steps: list[tuple[str, list[str]]] = [
         # the principal signs their teaching slots with their countersignature (one batch) — or
         # here, when the countersignature is left to them
@@ -182,28 +206,40 @@ def sign_everything(
             _require_bound(ctx, people.teacher(person), pki.identity(person).certificate)
     if countersign:
         _require_bound(ctx, people.clerk, pki.identity(school).certificate)
-    home = str(ctx.home.root.resolve())
-    shards = 1 if class_ids else SHARDS  # a correction's few documents: one process is faster
-    total = len(people_steps) + int(countersign)
-    with serve_dev_pki(pki), ProcessPoolExecutor(max_workers=shards) as pool:
-        for n, (step, ids) in enumerate(people_steps, 1):
-            if on_step:
-                on_step(step, n, total)
-            started = time.perf_counter()
-            pairs = tuple((p, people.teacher(p).username) for p in ids)
-            jobs = [
-                _ShardJob(home, school, pairs, (k, shards) if shards > 1 else None, class_ids)
-                for k in range(shards)
-            ]
-            made = 0
-            for signatures, problems in pool.map(_sign_shard, jobs):
-                made += signatures
-                summary.problems += problems
-            summary.signatures[step] = made
-            summary.signers[step] = [people.teacher(p) for p in ids]
-            summary.timings[step] = time.perf_counter() - started
+    username = {p: people.teacher(p).username for _, ids in people_steps for p in ids}
+    jobs = [
+        _ClassJob(
+            school,
+            c.id,
+            tuple(
+                (step, tuple((p, username[p]) for p in ids if step == "principal" or p in mine))
+                for step, ids in people_steps
+            ),
+            people.clerk.username if countersign else None,
+        )
+        for c in sorted(classes, key=_weight, reverse=True)
+        for mine in [_signers_of(c)]
+    ]
+    started = time.perf_counter()
+    with serve_dev_pki(pki):
         if countersign:
-            _seal(ctx, ds, people, pki, class_ids, summary, on_step, total)
+            (summary.seal_backend,) = forked_map(ctx, _prepare_seal, [school], workers=1)
+        for n, result in enumerate(
+            forked_map(ctx, _sign_class, jobs, workers=WORKERS, tasks_per_worker=TASKS_PER_WORKER),
+            1,
+        ):
+            for step, count in result.signatures.items():
+                summary.signatures[step] = summary.signatures.get(step, 0) + count
+            for step, seconds in result.seconds.items():
+                summary.timings[step] = summary.timings.get(step, 0.0) + seconds
+            summary.problems += result.problems
+            if on_step:
+                on_step("classes", n, len(jobs))
+    summary.seconds = time.perf_counter() - started
+    for step, ids in people_steps:
+        summary.signers[step] = [people.teacher(p) for p in ids]
+    if countersign:
+        summary.signers["seal"] = [people.clerk]
     with ctx.sessions() as session:
         summary.signed_documents = len(
             session.scalars(select(DocumentRow.id).where(DocumentRow.state == "signed")).all()
@@ -211,32 +247,11 @@ def sign_everything(
     return summary
 
 
-def _seal(
-    ctx: Context,
-    ds: Dataset,
-    people: DemoPeople,
-    pki: DevPki,
-    class_ids: tuple[str, ...],
-    summary: SigningSummary,
-    on_step: Step | None,
-    total: int,
-) -> None:
-    """The clerk applies the school seal last, in this process (the token is one device)."""
-    school = ds.school.code
-    seal, summary.seal_backend = _seal_backend(ctx, pki, school)
-    if on_step:
-        on_step("seal", total, total)
-    started = time.perf_counter()
-    outcome = sign_batch(
-        replace(ctx, actor=people.clerk.username),
-        SignerIdentity(school, seal),
-        DocumentSelection(school=school, class_ids=class_ids, ready_only=True),
-    )
-    summary.signatures["seal"] = outcome.signatures
-    summary.signers["seal"] = [people.clerk]
-    summary.problems += [
-        f"{d.document_id}: {d.message}"
-        for d in outcome.documents
-        if d.status in (Status.REFUSED, Status.FAILED)
-    ]
-    summary.timings["seal"] = time.perf_counter() - started
+def _signers_of(c: SchoolClass) -> set[str]:
+    """Everyone with a slot in the class's records."""
+    return {t for s in c.subjects for t in s.teachers} | {c.homeroom_teacher}
+
+
+def _weight(c: SchoolClass) -> int:
+    """Roughly the signatures the class's records need (its students × its subjects)."""
+    return len(c.students) * (len(c.subjects) + 2)
