@@ -24,10 +24,13 @@ them as orphans); running it again with the same input resumes and completes the
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import unicodedata
+import weakref
 from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +40,7 @@ from archive.bagit import BAG_INFO_TXT, BAGIT_TXT, BagCode, BagFinding, BagRepor
 from archive.bagit import validate_bag as validate_bag_files
 from archive.errors import AlreadyExists, IntegrityError, PackageError
 from archive.index import PACKAGE_PREFIX, IndexedFile, IndexEntry, read_chain
-from archive.integrity import digests, sha256_hex, sha512_hex
+from archive.integrity import sha256_hex, sha512_hex
 from archive.provenance import (
     EventType,
     ProvenanceEvent,
@@ -69,6 +72,29 @@ class ParallelUploads(Protocol):
 def upload_workers(store: ObjectStore) -> int:
     """How many of a package's files ``archive_package`` stores at once."""
     return max(1, store.upload_workers) if isinstance(store, ParallelUploads) else 1
+
+
+UPLOAD_THREADS = "hsdt-archive-put"
+# One pool per store, kept for the store's lifetime: starting ten threads for every package cost
+# more CPU than its hashing. When the store goes, its pool goes (its idle threads then exit).
+_POOLS: weakref.WeakKeyDictionary[ObjectStore, tuple[int, ThreadPoolExecutor]] = (
+    weakref.WeakKeyDictionary()
+)
+_POOLS_LOCK = threading.Lock()
+
+
+def _upload_pool(store: ObjectStore, workers: int) -> ThreadPoolExecutor:
+    """The store's upload threads (shared by concurrent ``archive_package`` calls on it)."""
+    with _POOLS_LOCK:
+        try:
+            size, pool = _POOLS.get(store, (0, None))
+        except TypeError:  # cannot be weakly referenced: a pool per call, gone with the call
+            size, pool = 0, None
+        if pool is None or size != workers:
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=UPLOAD_THREADS)
+            with contextlib.suppress(TypeError):
+                _POOLS[store] = (workers, pool)
+        return pool
 
 
 @dataclass(frozen=True)
@@ -202,6 +228,15 @@ def archive_package(
 ) -> IndexEntry:
     """Store every file of the package, then its index entry. Idempotent: archiving the same
     package again (e.g. after a crash) completes it and returns the same entry."""
+    workers = min(upload_workers(store), len(package.files))
+    pool = _upload_pool(store, workers) if workers > 1 else None
+    # The SHA-512s for the index entry are computed while the index chain is being read: they
+    # need nothing from the store (hashlib releases the GIL, so they run beside the request).
+    sha512: dict[str, Future[str]] | None = (
+        {path: pool.submit(sha512_hex, data) for path, data in package.files.items()}
+        if pool
+        else None
+    )
     chain = read_chain(store, package.document_id)
     if chain.problems:
         key, problem = chain.problems[0]
@@ -221,7 +256,7 @@ def archive_package(
             hint="Hồ sơ đã thay đổi được lưu trữ thành phiên bản mới, số lớn hơn; các phiên bản "
             "đã lưu trữ giữ nguyên.",
         )
-    _store_files(store, package, retention)
+    sha256 = _store_files(store, package, retention, pool)
     entry = IndexEntry(
         document_id=package.document_id,
         sequence=latest.sequence + 1 if latest else 1,
@@ -230,8 +265,13 @@ def archive_package(
         bag_id=package.bag_id,
         prefix=package.prefix,
         files=tuple(
-            IndexedFile(path, d.size, d.sha256, d.sha512)
-            for path, d in ((p, digests(b)) for p, b in package.files.items())
+            IndexedFile(
+                path,
+                len(data),
+                sha256[path],
+                sha512[path].result() if sha512 is not None else sha512_hex(data),
+            )
+            for path, data in package.files.items()
         ),
         retention=retention,
         previous_key=latest.key if latest else None,
@@ -333,43 +373,58 @@ def _write_order(files: Mapping[str, bytes]) -> list[str]:
             return 2
         return 3  # tag manifests: the bag is complete once they are there
 
-    return sorted(files, key=lambda p: (rank(p), p))
+    # largest first within a group: the PDF's hashing and transfer are the longest, and started
+    # first they end with the others instead of after them
+    return sorted(files, key=lambda p: (rank(p), -len(files[p]), p))
 
 
-def _store_files(store: ObjectStore, package: ArchivalPackage, retention: Retention) -> None:
+def _store_files(
+    store: ObjectStore,
+    package: ArchivalPackage,
+    retention: Retention,
+    pool: ThreadPoolExecutor | None,
+) -> dict[str, str]:
     """Every file of the bag, each read back and compared by the store (or, when an earlier
-    attempt left it, confirmed against its SHA-256). Returns only once all of them are; on a
-    failure, queued files are not started, the uploads in flight end, then the first failure in
-    write order is raised."""
+    attempt left it, confirmed against its SHA-256); returns each file's verified SHA-256.
+    Returns only once all of them are; on a failure, queued files are not started, the uploads
+    in flight end, then the first failure in write order is raised."""
     paths = _write_order(package.files)
-    workers = min(upload_workers(store), len(paths))
-    if workers <= 1:
-        for path in paths:
-            _put_or_confirm(store, package.key(path), package.files[path], retention)
-        return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsdt-archive-put")
+    if pool is None:
+        return {
+            p: _put_or_confirm(store, package.key(p), package.files[p], retention) for p in paths
+        }
+    futures: list[Future[str]] = []
     try:
-        futures = [
-            pool.submit(_put_or_confirm, store, package.key(p), package.files[p], retention)
-            for p in paths
-        ]
+        for p in paths:
+            futures.append(
+                pool.submit(_put_or_confirm, store, package.key(p), package.files[p], retention)
+            )
         wait(futures, return_when=FIRST_EXCEPTION)
     finally:
         # Also on an interrupt: no upload outlives this call, so nothing can land after the
-        # caller has decided what to do next (e.g. after a failure was reported).
-        pool.shutdown(wait=True, cancel_futures=True)
-    for future in futures:
+        # caller has decided what to do next (e.g. after a failure was reported). The pool
+        # stays for the next package; this package's queued uploads are withdrawn from it.
+        for future in futures:
+            future.cancel()
+        wait(futures)
+    for future in futures:  # the first failure in write order
         if not future.cancelled():
             future.result()
+    return {p: future.result() for p, future in zip(paths, futures, strict=True)}
 
 
-def _put_or_confirm(store: ObjectStore, key: str, data: bytes, retention: Retention) -> None:
+def _put_or_confirm(store: ObjectStore, key: str, data: bytes, retention: Retention) -> str:
+    """Store ``data`` at ``key`` and return its SHA-256, as verified by the read-back."""
     try:
-        store.put(key, data, retention=retention, content_type=content_type(key))
+        info = store.put(key, data, retention=retention, content_type=content_type(key))
     except AlreadyExists:
         # Left by an interrupted run of the same package: keys are content-addressed, so the
         # existing object must be these very bytes. Prove it rather than assume it.
-        store.get(key, expected_sha256=sha256_hex(data))
+        digest = sha256_hex(data)
+        store.get(key, expected_sha256=digest)
+        return digest
+    # put hashed the bytes and compared the read-back with that hash: no need to hash them again
+    return info.sha256 if info.sha256 is not None else sha256_hex(data)
 
 
 def _bag_info(package: ArchivalPackage, label: str) -> str:

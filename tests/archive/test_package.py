@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -201,14 +202,18 @@ def test_an_interrupted_archive_run_leaves_no_index_entry_and_resumes(
     package = build_package(package_input())
     with pytest.raises(StoreUnavailable):
         archive_package(store, package, retention=retention)
+    attempts = fault.puts
     stored = [o.key for o in store.list_objects()]
     assert len(stored) == fault.limit  # some objects made it …
     assert all(key.startswith(package.prefix) for key in stored)
     assert read_chain(store, package.document_id).entries == ()  # … but nothing is archived
     with pytest.raises(PackageError, match="chưa lưu trữ"):
         read_package(store, package.document_id)
-    # and nothing is still uploading behind the caller's back
-    assert not [t for t in threading.enumerate() if t.name.startswith("hsdt-archive-put")]
+    # and nothing is still uploading behind the caller's back (the upload threads stay, idle,
+    # for the store's next package): no attempt and no object after archive_package returned
+    time.sleep(0.3)
+    assert fault.puts == attempts
+    assert [o.key for o in store.list_objects()] == stored
 
     fault.heal()
     entry = archive_package(store, package, retention=retention)  # the same input resumes

@@ -5,8 +5,10 @@ over HTTP); nothing here measures time."""
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +114,6 @@ def test_the_files_are_uploaded_in_parallel_each_read_back_and_the_index_written
     entry = archive_package(s3_store, package, retention=retention)
 
     assert overlapped == [True]
-    assert not pool_threads()  # the pool is gone once archive_package returns
     bag_keys = {package.key(path) for path in package.files}
     puts, gets = wire.of("PutObject"), wire.of("GetObject")
     assert {s.key for _, s in puts} == bag_keys | {entry.key} and len(puts) == len(bag_keys) + 1
@@ -153,7 +154,9 @@ def test_a_file_that_comes_back_wrong_stops_the_package_before_its_index_entry(
         archive_package(s3_store, package, retention=retention)
 
     assert caught.value.key == damaged
-    assert not pool_threads()  # no upload outlives the failure
+    sent = len(wire.sent)
+    time.sleep(0.3)
+    assert len(wire.sent) == sent  # no upload outlives the failure: nothing is sent afterwards
     index = index_key(package.document_id, 1)
     assert all(s.key != index for s in wire.sent)  # the index entry was never even sent
     assert read_chain(s3_store, package.document_id).entries == ()
@@ -175,3 +178,61 @@ def test_one_worker_means_one_upload_at_a_time_each_followed_by_its_read_back(
     assert [s.operation for s in writes] == ["PutObject", "GetObject"] * (len(package.files) + 1)
     assert all(put.key == read.key for put, read in zip(writes[::2], writes[1::2], strict=True))
     assert {s.thread for s in recorder.sent} == {threading.current_thread().name}
+
+
+def test_the_upload_threads_serve_every_package_of_a_store_and_end_with_it(
+    new_s3_store: Callable[..., S3ObjectStore], retention: Retention
+) -> None:
+    """Ten threads started per package cost more CPU than hashing it: a store keeps its pool."""
+    store = new_s3_store()
+    senders: list[set[int]] = [set(), set()]
+    package_no = [0]
+
+    def record_sender(**_: Any) -> None:
+        senders[package_no[0]].add(threading.get_ident())
+
+    store.client.meta.events.register("before-send.s3.PutObject", record_sender)
+    for n, document_id in enumerate(("HB-THREADS-1", "HB-THREADS-2")):
+        package_no[0] = n
+        archive_package(store, build_package(package_input(document_id)), retention=retention)
+    first, second = senders
+    main = threading.get_ident()
+    assert main in first and main in second  # the index entry, sent by the caller
+    workers_1, workers_2 = first - {main}, second - {main}
+    assert 1 < len(workers_1) <= UPLOAD_WORKERS
+    assert workers_2 <= workers_1  # the second package reused the first one's threads
+    assert {t.ident for t in pool_threads()} >= workers_1
+
+    store.client.meta.events.unregister("before-send.s3.PutObject", record_sender)
+    del store
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while {t.ident for t in pool_threads()} & workers_1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not {t.ident for t in pool_threads()} & workers_1  # the store gone, its threads end
+
+
+class _SlottedStore:
+    """A parallel store that cannot be weakly referenced: it gets a pool per call."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: S3ObjectStore) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    @property
+    def upload_workers(self) -> int:
+        return UPLOAD_WORKERS
+
+
+def test_a_store_without_weak_references_still_uploads_in_parallel(
+    s3_store: S3ObjectStore, retention: Retention
+) -> None:
+    store: Any = _SlottedStore(s3_store)
+    package = build_package(package_input("HB-SLOTS"))
+    entry = archive_package(store, package, retention=retention)
+    assert read_package(s3_store, package.document_id).files == package.files
+    assert entry.sequence == 1

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.utils import parse_timestamp
 from support.s3 import DUMMY_KEY_ID, DUMMY_SECRET, REGION, RequestSpy
 
 from archive.config import S3Config
@@ -24,7 +25,7 @@ from archive.errors import (
     StoreUnavailable,
 )
 from archive.retention import Retention
-from archive.s3_store import S3ObjectStore, create_bucket
+from archive.s3_store import S3ObjectStore, create_bucket, parse_s3_timestamp
 
 DATA = b"%PDF-1.7 hoc ba" * 100
 
@@ -46,9 +47,14 @@ def test_an_upload_carries_its_checksums_its_lock_and_a_create_only_condition(
     assert headers["x-amz-object-lock-retain-until-date"].startswith(
         retention.retain_until.strftime("%Y-%m-%dT%H:%M:%S")
     )
-    # and it was read back: exactly the version just written
+    # and it was read back: exactly the version just written, hashed by us alone (botocore is
+    # not asked to check the store's checksum on this GET: that would hash the bytes twice)
     (read_back,) = spy.of("GetObject")
     assert "versionId=" in read_back.url
+    assert "x-amz-checksum-mode" not in read_back.headers
+    # a plain get still asks for the store's checksum and compares it too
+    s3_store.get("k")
+    assert spy.of("GetObject")[-1].headers["x-amz-checksum-mode"] == "ENABLED"
 
 
 def test_bytes_altered_in_transit_are_caught_by_the_read_back(
@@ -65,6 +71,78 @@ def test_bytes_altered_in_transit_are_caught_by_the_read_back(
         s3_store.put("k", DATA, retention=retention)
     assert caught.value.key == "k"
     assert caught.value.expected == hashlib.sha256(DATA).hexdigest()
+
+
+def test_bytes_sent_with_a_wrong_sha256_are_caught_by_the_read_back(
+    s3_store: S3ObjectStore, retention: Retention
+) -> None:
+    """The body and every checksum header altered alike: the store (moto) finds nothing wrong,
+    the read-back compares with the SHA-256 we computed before sending."""
+    other = DATA[:-1] + b"X"
+
+    def swap_body_and_checksums(request: Any, **_: Any) -> None:
+        request.body = other
+        request.headers["x-amz-checksum-sha256"] = base64.b64encode(
+            hashlib.sha256(other).digest()
+        ).decode()
+        request.headers["Content-MD5"] = base64.b64encode(hashlib.md5(other).digest()).decode()
+
+    s3_store.client.meta.events.register("before-send.s3.PutObject", swap_body_and_checksums)
+    with pytest.raises(IntegrityError) as caught:
+        s3_store.put("k", DATA, retention=retention)
+    assert caught.value.expected == hashlib.sha256(DATA).hexdigest()
+    assert caught.value.actual == hashlib.sha256(other).hexdigest()
+
+
+def test_a_store_checksum_that_differs_from_ours_fails_the_upload(
+    s3_store: S3ObjectStore, retention: Retention
+) -> None:
+    """The store's own checksum, from the upload's response, is compared as the GET's was."""
+    wrong = hashlib.sha256(b"not these bytes").digest()
+
+    def store_reports_another_checksum(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["ChecksumSHA256"] = base64.b64encode(wrong).decode()
+
+    s3_store.client.meta.events.register("after-call.s3.PutObject", store_reports_another_checksum)
+    with pytest.raises(IntegrityError) as caught:
+        s3_store.put("k", DATA, retention=retention)
+    assert caught.value.expected == wrong.hex()
+    assert caught.value.actual == hashlib.sha256(DATA).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Sat, 28 Nov 2026 20:54:16 GMT",
+        "Mon, 01 Jan 2024 00:00:00 GMT",
+        "Sat, 28 Nov 2026 20:54:16 -0000",
+        "Sat, 28 Nov 2026 20:54:16 +0700",
+        "2126-11-28T20:50:00.000Z",
+        "2126-11-28T20:50:00Z",
+        "2024-02-29T23:59:59.123456Z",
+        "2026-11-28T20:54:16+07:00",
+        "2026-11-28T20:54:16",
+        "1764363256",
+        "1764363256.5",
+    ],
+)
+def test_timestamps_parse_to_the_same_instant_as_with_botocore(value: str) -> None:
+    ours, theirs = parse_s3_timestamp(value), parse_timestamp(value)
+    assert ours == theirs and ours.utcoffset() == theirs.utcoffset()
+    assert (ours.tzinfo is None) == (theirs.tzinfo is None)  # naive only where botocore's is
+
+
+def test_only_the_archive_client_gets_the_fast_timestamp_parser(
+    s3_store: S3ObjectStore, raw_s3: Any, retention: Retention
+) -> None:
+    parser = s3_store.client._endpoint._response_parser_factory.create_parser("rest-xml")
+    assert parser._timestamp_parser is parse_s3_timestamp
+    other = raw_s3._endpoint._response_parser_factory.create_parser("rest-xml")
+    assert other._timestamp_parser is not parse_s3_timestamp
+    info = s3_store.put("k", DATA, retention=retention)  # Last-Modified and retain-until parsed
+    assert info.retention is not None and info.retention.retain_until == retention.retain_until
+    head = raw_s3.head_object(Bucket=s3_store.bucket, Key="k")
+    assert info.stored_at == head["LastModified"]
 
 
 def test_a_lock_the_server_did_not_apply_is_caught_by_the_read_back(
