@@ -25,7 +25,9 @@ import contextlib
 import ctypes
 import gc
 import multiprocessing
+import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -42,6 +44,7 @@ R = TypeVar("R")
 
 _parent: Context | None = None  # inherited by every forked worker
 _worker: Context | None = None  # this worker's context (its own engine)
+_parent_pid = 0  # the process that forked the workers
 
 
 class WorkerCrashed(HsdtError):
@@ -53,6 +56,7 @@ def worker_context() -> Context:
     global _worker
     if _worker is None:
         assert _parent is not None, "worker_context() outside a forked_map worker"
+        _die_with_parent()
         _parent.engine.dispose(close=False)  # the parent's connections stay the parent's
         engine = connect(_parent.settings.database_url)
         _worker = replace(_parent, engine=engine, sessions=session_factory(engine))
@@ -94,11 +98,11 @@ def forked_map(
 ) -> Iterator[R]:
     """``fn(worker_ctx, item)`` for every item in ``workers`` forked processes, yielded in the
     order of ``items``. ``fn`` must be a module-level function (it is sent by name)."""
-    global _parent
+    global _parent, _parent_pid
     items = list(items)
     if not items:
         return
-    _parent = ctx
+    _parent, _parent_pid = ctx, os.getpid()
     gc.collect()
     _return_free_memory()  # what earlier stages freed goes back to the system, not to each child
     gc.freeze()  # children's collections leave the parent's objects (and their pages) alone
@@ -119,3 +123,15 @@ def _return_free_memory() -> None:
     """glibc keeps freed heap memory for reuse; ``malloc_trim`` hands it back (elsewhere: no-op)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """A parent killed outright (kill -9, the OOM killer) takes its workers with it, so a rerun
+    never meets a worker of the dead run still writing (Linux; elsewhere they finish their task)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != _parent_pid:  # the parent died before the request was in place
+        os._exit(1)

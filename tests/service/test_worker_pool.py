@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +79,51 @@ def test_an_error_that_cannot_cross_intact_arrives_as_worker_crashed_with_what_i
 
 def test_nothing_to_do_starts_no_worker(ctx: Context) -> None:
     assert list(forked_map(ctx, _record, [], workers=2)) == []
+
+
+def _sleep_forever(ctx: Context, n: int) -> int:
+    Path(os.environ["HSDT_TEST_PIDS"], str(os.getpid())).touch()  # announce, then hang
+    time.sleep(600)
+    return n
+
+
+_PARENT = """
+import sys
+from pathlib import Path
+from service.context import Context
+from service.worker_pool import forked_map
+import tests.service.test_worker_pool as t
+ctx = Context.open(Path(sys.argv[1]))
+list(forked_map(ctx, t._sleep_forever, [1, 2], workers=2))
+"""
+
+
+def test_workers_die_with_a_parent_killed_outright(database_url: str, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, "HSDT_DATABASE_URL": database_url, "HSDT_TEST_PIDS": str(pids)}
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, str(tmp_path / "home")], cwd=root, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(p.name) for p in pids.iterdir()]
+        assert len(workers) == 2 and all(_alive(w) for w in workers)
+    finally:
+        parent.kill()  # SIGKILL: no cleanup code of the parent runs
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has died; only its exit status is left
