@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -50,8 +51,17 @@ def _render_all(
     if workers <= 1 or len(jobs) < 8:
         yield from map(_render_job, jobs)
         return
+    # A bounded window, not pool.map: map submits every job at once, and rendered PDFs the
+    # workers finish faster than this process stores them would pile up here (~100 MB for a
+    # school of 1,000 records); the window keeps memory independent of the school's size.
+    ahead = iter(jobs)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_render_job, jobs, chunksize=4)
+        window = deque(pool.submit(_render_job, job) for job in islice(ahead, 4 * workers))
+        while window:
+            done = window.popleft().result()
+            for job in islice(ahead, 1):
+                window.append(pool.submit(_render_job, job))
+            yield done
 
 
 def document_path(ctx: Context, ds: Dataset, doc: RecordDocument, version: int) -> Path:

@@ -7,11 +7,14 @@ at a time and cached, so a batch over a whole school parses each dataset once.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
-from records.canonical import dataset_from_json
+from records.canonical import parse_json
 from records.documents import RecordDocument, all_documents
 from records.model import Dataset
 from records.slots import SignatureSlot, SignerRole
@@ -54,7 +57,6 @@ class PlanCatalog:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self._registry = plan_registry(ctx.home)
-        self._datasets: dict[int, Dataset] = {}
         self._documents: dict[tuple[int, str], dict[str, RecordDocument]] = {}
 
     def plan(self, dataset_id: int, class_id: str, document_id: str) -> DocumentPlan:
@@ -71,21 +73,45 @@ class PlanCatalog:
     def _classes(self, dataset_id: int, class_id: str) -> dict[str, RecordDocument]:
         key = (dataset_id, class_id)
         if key not in self._documents:
-            ds = self._dataset(dataset_id)
-            one_class = [c for c in ds.classes if c.id == class_id]
-            only = ds.model_copy(update={"classes": one_class})
-            self._documents[key] = {d.document_id: d for d in all_documents(only)}
+            self._documents[key] = _class_documents(self._ctx, dataset_id, class_id)
         return self._documents[key]
 
-    def _dataset(self, dataset_id: int) -> Dataset:
-        if dataset_id not in self._datasets:
-            with self._ctx.sessions() as session:
-                canonical = session.scalar(
-                    select(DatasetRow.canonical).where(DatasetRow.id == dataset_id)
-                )
-            if canonical is None:
-                raise HsdtError(
-                    f"Không có bộ dữ liệu số {dataset_id} mà hồ sơ được kết xuất từ đó."
-                )
-            self._datasets[dataset_id] = dataset_from_json(canonical)
-        return self._datasets[dataset_id]
+
+# A stored dataset never changes (its rows are content-addressed by SHA-256), so a process keeps
+# the documents of the classes it signed last: a worker signing one class person by person parses
+# the school's dataset once, not once per person; and only the class is validated into the model,
+# so a batch of one class costs the same in a school of 100 records as in one of 1,000.
+_CLASSES: OrderedDict[tuple[str, str], dict[str, RecordDocument]] = OrderedDict()
+_CLASSES_KEPT = 16
+_RAW: list[tuple[str, dict[str, Any]]] = []  # the last dataset parsed, as JSON
+_CACHE_LOCK = threading.Lock()
+
+
+def _class_documents(ctx: Context, dataset_id: int, class_id: str) -> dict[str, RecordDocument]:
+    with _CACHE_LOCK:  # the API's threads share the cache
+        return _class_documents_locked(ctx, dataset_id, class_id)
+
+
+def _class_documents_locked(
+    ctx: Context, dataset_id: int, class_id: str
+) -> dict[str, RecordDocument]:
+    with ctx.sessions() as session:
+        sha = session.scalar(select(DatasetRow.sha256).where(DatasetRow.id == dataset_id))
+        if sha is None:
+            raise HsdtError(f"Không có bộ dữ liệu số {dataset_id} mà hồ sơ được kết xuất từ đó.")
+        key = (sha, class_id)
+        if key in _CLASSES:
+            _CLASSES.move_to_end(key)
+            return _CLASSES[key]
+        if not _RAW or _RAW[0][0] != sha:
+            canonical = session.scalar(
+                select(DatasetRow.canonical).where(DatasetRow.id == dataset_id)
+            )
+            _RAW[:] = [(sha, parse_json(canonical or b"{}"))]
+    raw = _RAW[0][1]
+    one_class = [c for c in raw.get("classes", ()) if c.get("id") == class_id]
+    only = Dataset.model_validate({**raw, "classes": one_class})
+    _CLASSES[key] = {d.document_id: d for d in all_documents(only)}
+    while len(_CLASSES) > _CLASSES_KEPT:
+        _CLASSES.popitem(last=False)
+    return _CLASSES[key]
