@@ -14,9 +14,15 @@ of ``workers`` processes forked from this one. Why this shape:
   context (home, settings, clock, actor) arrives without pickling; only the database engine is
   new (a connection must never be shared across processes).
 
-Results come back in task order. An exception in a task is raised in the parent (the pool is
-stopped; tasks finished before it stay done, and running the command again resumes). One that
-cannot cross the process boundary intact arrives as ``WorkerCrashed`` with its traceback.
+- **Forked from the calling thread only.** ``multiprocessing.Pool`` forks replacement workers from
+  a handler thread while the parent's other threads run; a child forked while some thread holds a
+  lock inherits it held, and hangs (seen in this module's tests). Here one loop in the caller's
+  thread forks, feeds and replaces the workers.
+
+Results come back in task order. An exception in a task is raised in the parent (no new task is
+started; tasks finished before it stay done, and running the command again resumes). One that
+cannot cross the process boundary intact arrives as ``WorkerCrashed`` with its traceback, and so
+does a worker that dies mid-task (killed, out of memory) instead of leaving the batch waiting.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import TypeVar
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
 
 from service.context import Context
 from service.db.engine import connect, session_factory
@@ -99,24 +107,118 @@ def forked_map(
     """``fn(worker_ctx, item)`` for every item in ``workers`` forked processes, yielded in the
     order of ``items``. ``fn`` must be a module-level function (it is sent by name)."""
     global _parent, _parent_pid
-    items = list(items)
-    if not items:
+    tasks = list(enumerate(items))
+    if not tasks:
         return
     _parent, _parent_pid = ctx, os.getpid()
     gc.collect()
     _return_free_memory()  # what earlier stages freed goes back to the system, not to each child
     gc.freeze()  # children's collections leave the parent's objects (and their pages) alone
+    crew = _Crew(fn, min(workers, len(tasks)), tasks_per_worker)
     try:
-        fork = multiprocessing.get_context("fork")
-        with fork.Pool(min(workers, len(items)), maxtasksperchild=tasks_per_worker) as pool:
-            for ok, value in pool.imap(_run, [(fn, item) for item in items], chunksize=1):
-                if not ok:
-                    assert isinstance(value, Exception)
-                    raise value
-                yield value  # type: ignore[misc]
+        yield from crew.run(tasks)
     finally:
+        crew.stop()
         gc.unfreeze()
         _parent = None
+
+
+class _Worker:
+    """One forked worker: the pipe it takes tasks on, and what it is doing."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process, self.conn = process, conn
+        self.task: int | None = None  # the index of the task it is running
+        self.done = 0
+
+
+class _Crew:
+    """Forks, feeds and replaces the workers — always from the thread that iterates, never from a
+    helper thread (``multiprocessing.Pool`` forks replacements from its handler thread, and a
+    fork while another thread holds a lock leaves that lock held forever in the child)."""
+
+    def __init__(self, fn: Callable[[Context, Any], Any], size: int, quota: int | None) -> None:
+        self.fn, self.size, self.quota = fn, size, quota
+        self.fork = multiprocessing.get_context("fork")
+        self.crew: list[_Worker] = []
+
+    def run(self, tasks: list[tuple[int, Any]]) -> Iterator[Any]:
+        waiting = list(reversed(tasks))  # popped from the end: first task first
+        results: dict[int, tuple[bool, object]] = {}
+        failed = False
+        for index in range(len(tasks)):
+            while index not in results:
+                while not failed and waiting and len(self.crew) < self.size:
+                    self._hire()
+                for worker in self.crew:
+                    if worker.task is None and waiting and not failed:
+                        worker.task = waiting[-1][0]
+                        worker.conn.send((self.fn, waiting.pop()[1]))
+                self._collect(results)
+                failed = failed or any(not ok for ok, _ in results.values())
+            ok, value = results.pop(index)
+            if not ok:
+                assert isinstance(value, Exception)
+                raise value
+            yield value
+
+    def _hire(self) -> None:
+        mine, theirs = self.fork.Pipe()
+        process = self.fork.Process(target=_serve, args=(theirs,), daemon=True)
+        process.start()
+        theirs.close()
+        self.crew.append(_Worker(process, mine))
+
+    def _collect(self, results: dict[int, tuple[bool, object]]) -> None:
+        """Waits for at least one outcome (or a death) and files it under its task's index."""
+        busy = [w for w in self.crew if w.task is not None]
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+        for worker in busy:
+            if worker.conn not in ready and worker.process.sentinel not in ready:
+                continue
+            assert worker.task is not None
+            try:
+                results[worker.task] = worker.conn.recv()
+            except (EOFError, OSError):  # died mid-task: killed, out of memory, a crash in C
+                results[worker.task] = (False, _died(worker))
+                self._retire(worker)
+                continue
+            worker.task, worker.done = None, worker.done + 1
+            if self.quota is not None and worker.done >= self.quota:
+                self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        self.crew.remove(worker)
+        with contextlib.suppress(OSError):
+            worker.conn.send(None)  # "no more tasks": it exits
+        worker.conn.close()
+        worker.process.join(timeout=30)
+        if worker.process.exitcode is None:
+            worker.process.kill()
+            worker.process.join()
+
+    def stop(self) -> None:
+        """Idle workers are told to leave; busy ones (the batch stopped early) are killed: their
+        transaction rolls back and a rerun redoes the task."""
+        for worker in list(self.crew):
+            if worker.task is not None:
+                worker.process.kill()
+            self._retire(worker)
+
+
+def _serve(conn: Connection) -> None:
+    """A worker's loop: a task in, its outcome out, until told to stop."""
+    while (call := conn.recv()) is not None:
+        conn.send(_run(call))
+
+
+def _died(worker: _Worker) -> WorkerCrashed:
+    worker.process.join(timeout=5)
+    return WorkerCrashed(
+        f"Một tiến trình xử lý dừng đột ngột (mã thoát {worker.process.exitcode}).",
+        hint="Chạy lại lệnh: phần đã xong được giữ nguyên. Nếu lỗi lặp lại, kiểm tra bộ nhớ "
+        "còn trống của máy và nhật ký hệ thống (ví dụ bị OOM killer dừng).",
+    )
 
 
 def _return_free_memory() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -127,3 +129,41 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"  # a zombie has died; only its exit status is left
+
+
+def _die_on_two(ctx: Context, n: int) -> int:
+    if n == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+    return n
+
+
+def test_a_worker_that_dies_mid_task_fails_the_batch_instead_of_hanging_it(ctx: Context) -> None:
+    done: list[int] = []
+    with pytest.raises(WorkerCrashed) as raised:
+        for n in forked_map(ctx, _die_on_two, [0, 1, 2, 3, 4], workers=2, tasks_per_worker=1):
+            done.append(n)
+    assert done == [0, 1]
+    assert "mã thoát -9" in raised.value.message
+
+
+def _slow(ctx: Context, n: int) -> int:
+    time.sleep(0.05 * (n % 3))  # finish out of order
+    return n * n
+
+
+def test_many_short_lived_workers_keep_the_order_and_leave_no_process_behind(
+    ctx: Context,
+) -> None:
+    before = set(multiprocessing.active_children())
+    assert list(forked_map(ctx, _slow, range(30), workers=2, tasks_per_worker=3)) == [
+        n * n for n in range(30)
+    ]
+    assert set(multiprocessing.active_children()) == before
+
+
+def test_a_batch_stopped_early_leaves_no_worker_running(ctx: Context) -> None:
+    before = set(multiprocessing.active_children())
+    results = forked_map(ctx, _slow, range(10), workers=2)
+    assert next(results) == 0
+    results.close()  # the caller stops reading: the busy worker is stopped too
+    assert set(multiprocessing.active_children()) == before
