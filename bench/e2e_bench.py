@@ -57,6 +57,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PER_CLASS_PAIR = 85  # documents of one primary + one secondary class of the sample school
 SEED = 2026
+STAGE_FILE = "stage"  # the child writes the running stage here; the sampler reads it
 LOCK_REASON = "Khoá sổ cuối năm học (đo hiệu năng)"
 
 
@@ -102,6 +103,13 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
     maxrss: dict[str, float] = {}
     cpu_mark = [_cpu_seconds()]
 
+    stage_file = home.parent / STAGE_FILE
+
+    def begin(name: str) -> float:
+        """Names the stage now running, for the parent's memory sampler."""
+        stage_file.write_text(name, encoding="utf-8")
+        return time.perf_counter()
+
     def stage(name: str, started: float) -> None:
         """Wall and CPU seconds of a stage (CPU: this process and its workers, which every stage
         reaps before it returns), and this process's peak RSS so far (which stage raised it)."""
@@ -110,7 +118,7 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
         cpu[name], cpu_mark[0] = round(now - cpu_mark[0], 2), now
         maxrss[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
-    start = time.perf_counter()
+    start = begin("setup")
     primary, secondary = classes_for(records)
     ds = generate_school(seed=SEED, primary_classes=primary, secondary_classes=secondary)
     documents = sum(1 for _ in all_documents(ds))
@@ -123,11 +131,11 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
         admin, clerk = people.admin, people.clerk
         stage("setup", start)
 
-        start = time.perf_counter()
+        start = begin("import")
         imported = import_file(as_person(ctx, admin), sample)
         stage("import", start)
 
-        start = time.perf_counter()
+        start = begin("confirm")
         for c in ds.classes:
             homeroom = people.teacher(c.homeroom_teacher)
             confirm_class(
@@ -139,7 +147,7 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
             )
         stage("confirm", start)
 
-        start = time.perf_counter()
+        start = begin("render")
         rendered = render_dataset(
             as_person(ctx, admin),
             imported.dataset_id,
@@ -149,11 +157,11 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
         )
         stage("render", start)
 
-        start = time.perf_counter()
+        start = begin("sign")
         signing = sign_everything(ctx, ds, people)
         stage("sign", start)
 
-        start = time.perf_counter()
+        start = begin("lock")
         window = open_lock(
             as_person(ctx, admin),
             admin.principal,
@@ -164,7 +172,7 @@ def run_child(records: int, workers: int, home: Path) -> dict[str, Any]:
         )
         stage("lock", start)
 
-        start = time.perf_counter()
+        start = begin("archive")
         archived = archive_signed(as_person(ctx, clerk))
         stage("archive", start)
     finally:
@@ -241,10 +249,11 @@ def _memory(pid: int) -> tuple[int, int]:
 class TreeSampler(threading.Thread):
     """The largest sums of RSS and PSS over a process tree, sampled every ``interval`` s."""
 
-    def __init__(self, root: int, interval: float = 0.1) -> None:
+    def __init__(self, root: int, stage_file: Path, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
-        self.root, self.interval = root, interval
+        self.root, self.stage_file, self.interval = root, stage_file, interval
         self.peak_rss = self.peak_pss = self.peak_processes = 0
+        self.pss_by_stage: dict[str, int] = {}  # which stage the peak is in
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -255,6 +264,11 @@ class TreeSampler(threading.Thread):
             if rss > self.peak_rss:
                 self.peak_rss, self.peak_processes = rss, len(pids)
             self.peak_pss = max(self.peak_pss, pss)
+            try:
+                name = self.stage_file.read_text(encoding="utf-8") or "start"
+            except OSError:
+                name = "start"
+            self.pss_by_stage[name] = max(self.pss_by_stage.get(name, 0), pss)
             self.stop.wait(self.interval)
 
 
@@ -274,7 +288,7 @@ def run_once(records: int, workers: int) -> dict[str, Any]:
         load_before = _load()
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=ROOT)
-        sampler = TreeSampler(child.pid)
+        sampler = TreeSampler(child.pid, Path(tmp) / STAGE_FILE)
         sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -303,6 +317,9 @@ def run_once(records: int, workers: int) -> dict[str, Any]:
             "peak_tree_rss_mb": round(sampler.peak_rss / 2**20, 1),
             "peak_tree_pss_mb": round(sampler.peak_pss / 2**20, 1),
             "peak_tree_processes": sampler.peak_processes,
+            "peak_tree_pss_mb_by_stage": {
+                k: round(v / 2**20, 1) for k, v in sampler.pss_by_stage.items()
+            },
             # wait4: the child and its reaped descendants; ru_maxrss is the largest one (KiB)
             "wait4_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
             "load_before": load_before,
