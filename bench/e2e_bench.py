@@ -231,19 +231,19 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _memory(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of a process in bytes; PSS shares pages a forked worker still has in common
-    with its parent among them, so summed over a tree it counts each page once."""
-    rss = pss = 0
+def _memory(pid: int) -> dict[str, int]:
+    """Rss, Pss, Pss_Anon, Pss_File of a process in bytes (0 when gone); PSS shares pages a
+    forked worker still has in common with its parent among them, so summed over a tree it
+    counts each page once. Anon: heaps; File: mapped files (libraries, SQLite's shared memory)."""
+    fields = dict.fromkeys(("Rss", "Pss", "Pss_Anon", "Pss_File"), 0)
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1]) * 1024
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1]) * 1024
+            name, _, rest = line.partition(":")
+            if name in fields:
+                fields[name] = int(rest.split()[0]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return rss, pss
+    return fields
 
 
 class TreeSampler(threading.Thread):
@@ -254,16 +254,22 @@ class TreeSampler(threading.Thread):
         self.root, self.stage_file, self.interval = root, stage_file, interval
         self.peak_rss = self.peak_pss = self.peak_processes = 0
         self.pss_by_stage: dict[str, int] = {}  # which stage the peak is in
+        self.peak_parts: list[dict[str, float]] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
             pids = _tree(self.root)
             sizes = [_memory(p) for p in pids]
-            rss, pss = sum(s[0] for s in sizes), sum(s[1] for s in sizes)
+            rss, pss = sum(s["Rss"] for s in sizes), sum(s["Pss"] for s in sizes)
             if rss > self.peak_rss:
                 self.peak_rss, self.peak_processes = rss, len(pids)
-            self.peak_pss = max(self.peak_pss, pss)
+            if pss > self.peak_pss:  # who holds what at the peak: the batch process first
+                self.peak_pss = pss
+                self.peak_parts = [
+                    {k: round(v / 2**20, 1) for k, v in s.items() if k.startswith("Pss")}
+                    for s in sizes
+                ]
             try:
                 name = self.stage_file.read_text(encoding="utf-8") or "start"
             except OSError:
@@ -317,6 +323,7 @@ def run_once(records: int, workers: int) -> dict[str, Any]:
             "peak_tree_rss_mb": round(sampler.peak_rss / 2**20, 1),
             "peak_tree_pss_mb": round(sampler.peak_pss / 2**20, 1),
             "peak_tree_processes": sampler.peak_processes,
+            "peak_tree_pss_mb_by_process": sampler.peak_parts,
             "peak_tree_pss_mb_by_stage": {
                 k: round(v / 2**20, 1) for k, v in sampler.pss_by_stage.items()
             },

@@ -31,7 +31,7 @@ class ImportOutcome:
     sha256: str
     created: bool  # False when the very same data was imported before
     warnings: list[Finding]
-    report: CheckReport
+    report: CheckReport  # findings and kind; not the parsed data (see _summary)
     unconfirmed: tuple[str, ...] = ()  # classes whose confirmation this data voided
 
 
@@ -43,6 +43,13 @@ class RejectedImport(ImportRejected):
             hint="Sửa các lỗi ở trên rồi nhập lại; «hsdt check FILE» liệt kê chúng mà không lưu.",
         )
         self.report = report
+
+
+def _summary(report: CheckReport) -> CheckReport:
+    """The report without the data it parsed: an outcome outlives the import (a batch keeps it
+    to the end), and a school's parsed year is ~30 MB at 1,000 records; the stored dataset is
+    the data from here on."""
+    return replace(report, dataset=None, sheet=None, classes=())
 
 
 def import_file(ctx: Context, path: Path) -> ImportOutcome:
@@ -64,7 +71,7 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
         warnings = [f for f in [*report.findings, *extra] if f.severity is Severity.WARNING]
         existing = session.scalar(select(DatasetRow).where(DatasetRow.sha256 == sha))
         if existing is not None:
-            return ImportOutcome(existing.id, sha, False, warnings, report)
+            return ImportOutcome(existing.id, sha, False, warnings, _summary(report))
         # new data must not change a locked, archived or frozen record: refused, nothing stored
         guard_data_change(
             session,
@@ -99,7 +106,7 @@ def import_file(ctx: Context, path: Path) -> ImportOutcome:
             warnings=len(warnings),
             **({"unconfirmed": voided} if voided else {}),
         )
-        return ImportOutcome(row.id, sha, True, warnings, report, tuple(voided))
+        return ImportOutcome(row.id, sha, True, warnings, _summary(report), tuple(voided))
 
 
 def _school_of(report: CheckReport) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -23,6 +21,7 @@ from service.files import write_atomic
 from service.lifecycle import confirm_class, ensure_confirmed, guard_data_change
 from service.locks import ensure_place_writable, ensure_writable, place_of_dataset
 from service.plan_config import plan_registry
+from service.worker_pool import forked_map
 from signing.plans import plan_for, slots_for
 
 Progress = Callable[[int, int], None]
@@ -40,28 +39,27 @@ class RenderSummary:
         return sum(self.rendered.values()) + sum(self.unchanged.values())
 
 
-def _render_job(job: tuple[RecordDocument, list[SignatureSlot], str]) -> RenderedPdf:
+def _render_job(_ctx: Context, job: tuple[RecordDocument, list[SignatureSlot], str]) -> RenderedPdf:
     doc, slots, verify_url = job
     return render_document(doc, slots, verify_url=verify_url)
 
 
+RENDER_TASKS_PER_WORKER = 64  # a fresh worker after this many documents (service.worker_pool)
+
+
 def _render_all(
-    jobs: list[tuple[RecordDocument, list[SignatureSlot], str]], workers: int
+    ctx: Context, jobs: list[tuple[RecordDocument, list[SignatureSlot], str]], workers: int
 ) -> Iterator[RenderedPdf]:
     if workers <= 1 or len(jobs) < 8:
-        yield from map(_render_job, jobs)
+        yield from (_render_job(ctx, job) for job in jobs)
         return
-    # A bounded window, not pool.map: map submits every job at once, and rendered PDFs the
-    # workers finish faster than this process stores them would pile up here (~100 MB for a
-    # school of 1,000 records); the window keeps memory independent of the school's size.
-    ahead = iter(jobs)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        window = deque(pool.submit(_render_job, job) for job in islice(ahead, 4 * workers))
-        while window:
-            done = window.popleft().result()
-            for job in islice(ahead, 1):
-                window.append(pool.submit(_render_job, job))
-            yield done
+    # service.worker_pool, not a ProcessPoolExecutor: its workers are forked after gc.freeze, so
+    # their collections never copy the parent's heap (the school's dataset and documents) page
+    # by page — with an executor each worker ended up holding its own copy, memory growing with
+    # the school — and it keeps only a task per worker in flight
+    yield from forked_map(
+        ctx, _render_job, jobs, workers=workers, tasks_per_worker=RENDER_TASKS_PER_WORKER
+    )
 
 
 def document_path(ctx: Context, ds: Dataset, doc: RecordDocument, version: int) -> Path:
@@ -118,7 +116,7 @@ def render_documents(
     plans = plan_registry(ctx.home)
     jobs = [(d, slots_for(d, plan_for(d, plans)), ctx.settings.verify_url) for d in docs]
     summary = RenderSummary()
-    for i, (doc, rendered) in enumerate(zip(docs, _render_all(jobs, workers), strict=True), 1):
+    for i, (doc, rendered) in enumerate(zip(docs, _render_all(ctx, jobs, workers), strict=True), 1):
         _store(ctx, dataset_id, ds, doc, rendered, summary)
         if progress:
             progress(i, len(docs))
