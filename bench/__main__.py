@@ -85,7 +85,11 @@ LIMITS: dict[str, str] = {
         "What is left is pyHanko's pure-Python PDF layer: reading the catalogue and the form "
         "fields (~0.15 ms per field), the incremental write and the stamp; the CMS container "
         "plus RSA is ~0.7 ms. A signing-specific incremental writer in place of pyHanko's, or a "
-        "faster reader for plain dictionaries, would lift it (docs/signing.md, Performance)."
+        "faster reader for plain dictionaries, would lift it (docs/signing.md, Performance). "
+        "The anchor also moves with the CPU: OpenSSL signs RSA with AVX-512 IFMA where the CPU "
+        "has it (see the machine line), and in session 4 a raw RSA-2048 sign took 0.25 ms "
+        "against 0.93 ms in session 3's run, while our B-B signature went from ~6.4 to 2.7 ms: "
+        "6.9x then, 10.8x now, with the same code."
     ),
     "ratio_vs_boto3": (
         "On loopback the single-process moto server is the limit: each request costs it about "
@@ -107,26 +111,29 @@ LIMITS: dict[str, str] = {
         "verifying a batch in W processes, as the archive does, would lift it."
     ),
     "ratios.memory_largest_over_smallest": (
-        "Found by this run (a fix is written but not yet landed: docs/status.md): every "
-        "signing batch — one per person and class — parsed and "
-        "validated the whole school's dataset to derive its documents' plans (392 ms and ~30 MB "
-        "for 1,000 records, against a few for 85), so each worker's memory and each batch's "
-        "time grew with the school; and rendering submitted every document at once, so rendered "
-        "PDFs the workers finished faster than the parent stored them piled up in the parent. "
-        "The fix: a batch validates only its class, a worker process keeps the classes it signed "
-        "(keyed by the dataset's SHA-256: datasets never change), and rendering keeps a bounded "
-        "window of documents in flight. Also growing with the school: the parent's copy of the "
-        "dataset (~30 MB at 1,000 records) and confirming a class, which parses the whole "
-        "dataset each time."
+        "Session 4 (was 1.74): rendering now runs in the worker pool (its executor's workers "
+        "copied the parent's heap; the render stage's peak is down ~100 MB), signing keeps "
+        "only its class, and an import outcome no longer holds the parsed year. The peak is "
+        "now the signing stage (per-process PSS in the JSON): the parent 80 -> 111 MB (the "
+        "benchmark's own copy of the generated school, and a heap left larger by import and "
+        "confirmation, which parse the whole year) and each worker 84-101 -> 133-138 MB. A "
+        "worker still parses the whole school's JSON (4 MB, ~17 MB of objects at 1,000 "
+        "records) to take out its class, and the freed arenas stay in the process; new "
+        "allocations also fill the holes of the parent's heap, copying those pages. The fix: "
+        "store each class of an imported year as its own canonical slice (a table beside "
+        "datasets), so a worker reads only its class, and confirmation digests a class "
+        "without parsing the year."
     ),
     "ratios.speedup_one_to_w": (
-        "Found by this run (fix written, not yet landed): the per-batch "
-        "parse of the whole school's dataset (above) cost every signing batch ~0.4 s at 1,000 "
-        "records, and with each class signed person by person in its own worker that is ~360 "
-        "batches; with two workers they also compete for the second core with the test PKI's "
-        "timestamp server, which runs in the parent. At 302 records, where the parse is cheap, "
-        "two workers were 1.79x one (render 1.35x, sign 1.48x, archive 2.17x; bench/e2e_bench.py "
-        "--quick on an idle machine)."
+        "Session 4: 1.69 (render 1.79x, archive 1.91x, sign 1.37x). Signing is the limit: "
+        "with two workers it used 1.55 cores and 17 % more CPU than with one. Every B-T "
+        "signature and document timestamp asks the test PKI's TSA, which runs as threads in "
+        "the batch's parent process: one GIL serialises ~12,000 tokens for 1,000 records, so "
+        "the two workers queue for it and compete with it for the two cores. A production TSA "
+        "is another machine; the fix here is the dev PKI's TSA/OCSP in their own process (or "
+        "W of them) and a cheaper token (its CMS built once per key, like signing.fast_cms). "
+        "In session 3's run the same code path gave 2.01x on a slower machine where the "
+        "signing itself, not the TSA, dominated."
     ),
 }
 
@@ -156,6 +163,10 @@ def machine() -> dict[str, Any]:
     ).stdout.strip()
     return {
         "cpu": cpu,
+        # OpenSSL's RSA is ~3x faster with AVX-512 IFMA: the signature anchor depends on it
+        "avx512ifma": "avx512ifma" in Path("/proc/cpuinfo").read_text(errors="replace")
+        if Path("/proc/cpuinfo").exists()
+        else None,
         "cores": os.cpu_count(),
         "memory": mem,
         "python": platform.python_version(),
@@ -178,8 +189,8 @@ def _lookup(data: dict[str, Any], key: str) -> Any:
 
 def main() -> int:
     if "--report-only" in sys.argv[1:]:  # rewrite docs/benchmarks.md from the last run's JSON
-        results = json.loads((OUT / "all.json").read_text(encoding="utf-8"))
-        DOC.write_text(render_markdown(results), encoding="utf-8")
+        previous: dict[str, Any] = json.loads((OUT / "all.json").read_text(encoding="utf-8"))
+        DOC.write_text(render_markdown(previous), encoding="utf-8")
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine(), "benchmarks": {}}
@@ -210,7 +221,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "Generated by `python -m bench` (see bench/README.md). Every ratio is measured against its",
         "anchor in the same run. Machines here are shared and noisy: medians, not single timings.",
         "",
-        f"Machine: {m['cpu']} · {m['cores']} cores · {m['memory']} · Python {m['python']} · "
+        f"Machine: {m['cpu']}{' (AVX-512 IFMA)' if m.get('avx512ifma') else ''} · "
+        f"{m['cores']} cores · {m['memory']} · Python {m['python']} · "
         f"load at start {m['load_1min_at_start']} · commit {m['commit']} · {m['date']}",
         "",
         "| benchmark | ratio | target | met |",
