@@ -55,6 +55,9 @@ _worker: Context | None = None  # this worker's context (its own engine)
 _parent_pid = 0  # the process that forked the workers
 
 
+_RERUN = "Chạy lại lệnh: phần đã xong được giữ nguyên."
+
+
 class WorkerCrashed(HsdtError):
     """A task failed in a worker with an error that could not be passed back as itself."""
 
@@ -91,8 +94,7 @@ def _transportable(error: Exception) -> Exception:
     text = "".join(traceback.format_exception(error)).strip()
     return WorkerCrashed(
         f"Một tiến trình xử lý gặp lỗi: {type(error).__name__}: {error}",
-        hint="Chạy lại lệnh: phần đã xong được giữ nguyên. Nếu lỗi lặp lại, gửi chi tiết sau "
-        f"cho người quản trị:\n{text}",
+        hint=f"{_RERUN} Nếu lỗi lặp lại, gửi chi tiết sau cho người quản trị:\n{text}",
     )
 
 
@@ -154,8 +156,7 @@ class _Crew:
                     if worker.task is None and waiting and not failed:
                         worker.task = waiting[-1][0]
                         worker.conn.send((self.fn, waiting.pop()[1]))
-                self._collect(results)
-                failed = failed or any(not ok for ok, _ in results.values())
+                failed = self._collect(results) or failed
             ok, value = results.pop(index)
             if not ok:
                 assert isinstance(value, Exception)
@@ -169,23 +170,28 @@ class _Crew:
         theirs.close()
         self.crew.append(_Worker(process, mine))
 
-    def _collect(self, results: dict[int, tuple[bool, object]]) -> None:
-        """Waits for at least one outcome (or a death) and files it under its task's index."""
+    def _collect(self, results: dict[int, tuple[bool, object]]) -> bool:
+        """Waits for at least one outcome (or a death) and files it under its task's index;
+        whether any of them is a failure."""
         busy = [w for w in self.crew if w.task is not None]
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+        failed = False
         for worker in busy:
             if worker.conn not in ready and worker.process.sentinel not in ready:
                 continue
             assert worker.task is not None
             try:
-                results[worker.task] = worker.conn.recv()
+                results[worker.task] = outcome = worker.conn.recv()
             except (EOFError, OSError):  # died mid-task: killed, out of memory, a crash in C
                 results[worker.task] = (False, _died(worker))
                 self._retire(worker)
+                failed = True
                 continue
+            failed = failed or not outcome[0]
             worker.task, worker.done = None, worker.done + 1
             if self.quota is not None and worker.done >= self.quota:
                 self._retire(worker)
+        return failed
 
     def _retire(self, worker: _Worker) -> None:
         self.crew.remove(worker)
@@ -216,8 +222,8 @@ def _died(worker: _Worker) -> WorkerCrashed:
     worker.process.join(timeout=5)
     return WorkerCrashed(
         f"Một tiến trình xử lý dừng đột ngột (mã thoát {worker.process.exitcode}).",
-        hint="Chạy lại lệnh: phần đã xong được giữ nguyên. Nếu lỗi lặp lại, kiểm tra bộ nhớ "
-        "còn trống của máy và nhật ký hệ thống (ví dụ bị OOM killer dừng).",
+        hint=f"{_RERUN} Nếu lỗi lặp lại, kiểm tra bộ nhớ còn trống của máy và nhật ký hệ thống "
+        "(ví dụ bị OOM killer dừng).",
     )
 
 
