@@ -40,6 +40,7 @@ from service.corrections_workflow import (
     load_correction,
     move_state,
 )
+from service.dataset_slices import store_class_slices
 from service.db.correction_models import CorrectionRow, SupersedesRow
 from service.db.models import DatasetRow
 from service.files import write_atomic
@@ -207,6 +208,7 @@ def _store_dataset(
     )
     session.add(dataset)
     session.flush()
+    store_class_slices(session, dataset.id, corrected)
     ctx.record_event(
         session,
         "dataset.corrected",

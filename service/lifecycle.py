@@ -23,11 +23,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from records.canonical import canonical_json, dataset_from_json
+from records.canonical import canonical_json
 from records.documents import RecordDocument, all_documents
 from records.model import Dataset
 from service.authz import Action, Principal, RecordState, ResourceRef, require
 from service.context import Context
+from service.dataset_slices import class_slice
 from service.db.lifecycle_models import ConfirmationRow, LockWindowRow
 from service.db.models import DatasetRow, DocumentRow
 from service.errors import HsdtError
@@ -166,7 +167,8 @@ def class_state(
 def _dataset_for(
     session: Session, class_id: str, school: str | None, year: str | None
 ) -> tuple[DatasetRow, Dataset]:
-    query = select(DatasetRow).order_by(DatasetRow.id.desc())
+    # the whole year's JSON stays unread: only the class's slice is (service.dataset_slices)
+    query = select(DatasetRow).options(defer(DatasetRow.canonical)).order_by(DatasetRow.id.desc())
     if school is not None:
         query = query.where(DatasetRow.school_code == school)
     if year is not None:
@@ -178,8 +180,8 @@ def _dataset_for(
         if key in seen:
             continue
         seen.add(key)
-        ds = dataset_from_json(row.canonical)
-        if any(c.id == class_id for c in ds.classes):
+        ds = class_slice(session, row.id, class_id)
+        if ds is not None:
             return row, ds
     where = ", ".join(
         p for p in (f"trường {school}" if school else "", f"năm học {year}" if year else "") if p

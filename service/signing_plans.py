@@ -1,8 +1,8 @@
 """Which slots a stored document has: its record rebuilt from the dataset it was rendered from.
 
 The renderer drew one field per slot of the plan (``signing.plans``); the signing engine needs the
-same slots with who is assigned to each. They are recomputed from the stored dataset one class at
-a time and the class is cached, so signing a class person by person parses the dataset once.
+same slots with who is assigned to each. They are recomputed from the stored class (its slice of
+the dataset) and the class is cached, so signing a class person by person parses it once.
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 
-from records.canonical import parse_json
 from records.documents import RecordDocument, all_documents
-from records.model import Dataset
 from records.slots import SignatureSlot, SignerRole
 from service.context import Context
+from service.dataset_slices import class_slice
 from service.db.models import DatasetRow
 from service.errors import HsdtError
 from service.plan_config import plan_registry
@@ -79,9 +77,8 @@ class PlanCatalog:
 
 # A stored dataset never changes (its rows are content-addressed by SHA-256), so a process keeps
 # the documents of the classes it signed last: a worker signing one class person by person parses
-# the school's dataset once, not once per person. Only the class is validated into the model and
-# kept — the rest of the parsed school is dropped at once — so a batch of one class costs the same
-# memory in a school of 100 records as in one of 1,000 (parsing the JSON of 1,000 records: ~0.3 s).
+# the class once, not once per person. Only the class's slice is read (service.dataset_slices), so
+# a batch of one class costs the same memory in a school of 100 records as in one of 1,000.
 _CLASSES: OrderedDict[tuple[str, str], dict[str, RecordDocument]] = OrderedDict()
 _CLASSES_KEPT = 16
 _CACHE_LOCK = threading.Lock()
@@ -103,15 +100,8 @@ def _class_documents_locked(
         if key in _CLASSES:
             _CLASSES.move_to_end(key)
             return _CLASSES[key]
-        canonical = session.scalar(select(DatasetRow.canonical).where(DatasetRow.id == dataset_id))
-    only = _one_class(canonical or b"{}", class_id)
-    _CLASSES[key] = {d.document_id: d for d in all_documents(only)}
+        only = class_slice(session, dataset_id, class_id)
+    _CLASSES[key] = {d.document_id: d for d in all_documents(only)} if only else {}
     while len(_CLASSES) > _CLASSES_KEPT:
         _CLASSES.popitem(last=False)
     return _CLASSES[key]
-
-
-def _one_class(canonical: bytes, class_id: str) -> Dataset:
-    raw: dict[str, Any] = parse_json(canonical)
-    raw["classes"] = [c for c in raw.get("classes", ()) if c.get("id") == class_id]
-    return Dataset.model_validate(raw)

@@ -50,7 +50,7 @@ __all__ = ["WorkerCrashed", "forked_map", "worker_context"]
 T = TypeVar("T")
 R = TypeVar("R")
 
-_parent: Context | None = None  # inherited by every forked worker
+_parent: Context | None = None  # in a worker: the context of the call that forked it
 _worker: Context | None = None  # this worker's context (its own engine)
 _parent_pid = 0  # the process that forked the workers
 
@@ -108,21 +108,20 @@ def forked_map(
 ) -> Iterator[R]:
     """``fn(worker_ctx, item)`` for every item in ``workers`` forked processes, yielded in the
     order of ``items``. ``fn`` must be a module-level function (it is sent by name)."""
-    global _parent, _parent_pid
+    global _parent_pid
     tasks = list(enumerate(items))
     if not tasks:
         return
-    _parent, _parent_pid = ctx, os.getpid()
+    _parent_pid = os.getpid()
     gc.collect()
     _return_free_memory()  # what earlier stages freed goes back to the system, not to each child
     gc.freeze()  # children's collections leave the parent's objects (and their pages) alone
-    crew = _Crew(fn, min(workers, len(tasks)), tasks_per_worker)
+    crew = _Crew(ctx, fn, min(workers, len(tasks)), tasks_per_worker)
     try:
         yield from crew.run(tasks)
     finally:
         crew.stop()
         gc.unfreeze()
-        _parent = None
 
 
 class _Worker:
@@ -139,8 +138,10 @@ class _Crew:
     helper thread (``multiprocessing.Pool`` forks replacements from its handler thread, and a
     fork while another thread holds a lock leaves that lock held forever in the child)."""
 
-    def __init__(self, fn: Callable[[Context, Any], Any], size: int, quota: int | None) -> None:
-        self.fn, self.size, self.quota = fn, size, quota
+    def __init__(
+        self, ctx: Context, fn: Callable[[Context, Any], Any], size: int, quota: int | None
+    ) -> None:
+        self.ctx, self.fn, self.size, self.quota = ctx, fn, size, quota
         self.fork = multiprocessing.get_context("fork")
         self.crew: list[_Worker] = []
 
@@ -165,7 +166,9 @@ class _Crew:
 
     def _hire(self) -> None:
         mine, theirs = self.fork.Pipe()
-        process = self.fork.Process(target=_serve, args=(theirs,), daemon=True)
+        # the context goes to the child as an argument, not a module global: threads of one
+        # process (the API's) may run batches as different people at the same time
+        process = self.fork.Process(target=_serve, args=(theirs, self.ctx), daemon=True)
         process.start()
         theirs.close()
         self.crew.append(_Worker(process, mine))
@@ -212,8 +215,10 @@ class _Crew:
             self._retire(worker)
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, parent: Context) -> None:
     """A worker's loop: a task in, its outcome out, until told to stop."""
+    global _parent
+    _parent = parent
     while (call := conn.recv()) is not None:
         conn.send(_run(call))
 

@@ -29,6 +29,20 @@ class DatasetRow(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class DatasetClassRow(Base):
+    """One class of an imported dataset, stored on its own: the dataset's canonical JSON with only
+    that class. Whoever needs one class (its confirmation digest, the slots a signer fills) reads
+    this slice, not the whole school's year (4 MB of JSON at 1,000 records)."""
+
+    __tablename__ = "dataset_classes"
+    __table_args__ = (UniqueConstraint("dataset_id", "class_id", name="uq_dataset_classes_class"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    class_id: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DocumentRow(Base):
     """One version of a rendered record book. A new version never overwrites an old one."""
 
