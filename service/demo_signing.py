@@ -31,7 +31,7 @@ from service.signing import DocumentSelection, SignerIdentity, Status, ensure_de
 from service.worker_pool import forked_map
 from signing.backends import Pkcs11Backend, Pkcs12Backend
 from signing.backends.base import SignerBackend
-from signing.devpki import DevPki, load_dev_pki, serve_dev_pki
+from signing.devpki import DevPki, load_dev_pki, serve_dev_pki_process
 from signing.errors import SigningError
 
 DEMO_TOKEN_PIN = "123456"  # demo only: a throwaway SoftHSM2 token in the home's pki/ folder
@@ -221,7 +221,7 @@ def sign_everything(
         for mine in [_signers_of(c)]
     ]
     started = time.perf_counter()
-    with serve_dev_pki(pki):
+    with serve_dev_pki_process(pki):  # its own process: it answers ~10,000 TSA requests
         if countersign:
             (summary.seal_backend,) = forked_map(ctx, _prepare_seal, [school], workers=1)
         for n, result in enumerate(

@@ -22,7 +22,7 @@ from signing.devpki.pki import (
     create_dev_pki,
     load_dev_pki,
 )
-from signing.devpki.server import PkiServer, serve_dev_pki
+from signing.devpki.server import PkiServer, serve_dev_pki, serve_dev_pki_process
 
 __all__ = [
     "DEV_PKI_POLICY_OID",
@@ -42,4 +42,5 @@ __all__ = [
     "is_dev_pki_certificate",
     "load_dev_pki",
     "serve_dev_pki",
+    "serve_dev_pki_process",
 ]

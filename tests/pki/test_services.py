@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import multiprocessing
 import os
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from asn1crypto import core, tsp
@@ -30,7 +33,10 @@ from signing.devpki import (
     PersonSpec,
     PkiServer,
     create_dev_pki,
+    serve_dev_pki,
+    serve_dev_pki_process,
 )
+from signing.errors import DevPkiError
 
 
 def _http(url: str, body: bytes | None = None, content_type: str = "") -> tuple[str, bytes]:
@@ -228,3 +234,32 @@ def test_stopped_services_refuse_connections_and_come_back(dev_pki_server: PkiSe
             _http(url)
     assert dev_pki_server.running
     assert _http(url)[0] == "application/pkix-cert"
+
+
+def test_served_from_a_process_of_its_own_tokens_and_revocations_come_from_there(
+    tmp_path: Path,
+) -> None:
+    pki = create_dev_pki(tmp_path / "pki", [PersonSpec("GV-P", "Phạm Thị Thuỷ", "person", SCHOOL)])
+    digest = hashlib.sha256(b"hsdt").digest()
+    threads_before = threading.active_count()
+    with serve_dev_pki_process(pki):
+        assert threading.active_count() == threads_before  # no server thread here
+        token = asyncio.run(HTTPTimeStamper(pki.tsa_url).async_timestamp(digest, "sha256"))
+        tst_info = token["content"]["encap_content_info"]["content"].parsed
+        assert tst_info["message_imprint"]["hashed_message"].native == digest
+        response = _ocsp(pki, pki.identity("GV-P").certificate)
+        assert response.certificate_status == ocsp.OCSPCertStatus.GOOD
+        _assert_signed_by_responder(pki, response)
+        children = multiprocessing.active_children()
+        assert len(children) == 1
+    assert children[0].exitcode == 0  # it stopped when the block ended (not killed after 10 s)
+    with pytest.raises(urllib.error.URLError):
+        _http(f"{pki.base_url}/certs/root.cer")
+
+
+def test_a_server_process_that_cannot_take_its_port_says_so(tmp_path: Path) -> None:
+    pki = create_dev_pki(tmp_path / "pki", [PersonSpec("GV-P", "Phạm Thị Thuỷ", "person", SCHOOL)])
+    taken = pytest.raises(DevPkiError, match="đang bị chương trình khác dùng")
+    with serve_dev_pki(pki), taken, serve_dev_pki_process(pki):
+        pytest.fail("the block must not run without a server")
+    assert not multiprocessing.active_children()
