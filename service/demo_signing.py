@@ -29,6 +29,7 @@ from service.demo_people import DemoPeople, Person
 from service.errors import HsdtError
 from service.signing import DocumentSelection, SignerIdentity, Status, ensure_dev_pki, sign_batch
 from service.worker_pool import forked_map
+from signing.appearance import stamp_font
 from signing.backends import Pkcs11Backend, Pkcs12Backend
 from signing.backends.base import SignerBackend
 from signing.devpki import DevPki, load_dev_pki, serve_dev_pki_process
@@ -82,7 +83,7 @@ def _seal_backend(ctx: Context, pki: DevPki, school_code: str) -> tuple[SignerBa
 
 
 WORKERS = 2  # processes signing at once, each taking whole classes (2-core machines)
-TASKS_PER_WORKER = 2  # classes per worker process before a fresh one takes over (memory)
+TASKS_PER_WORKER = 1  # a fresh worker process per class: its memory is one class's (forks take ms)
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def sign_everything(
         for mine in [_signers_of(c)]
     ]
     started = time.perf_counter()
+    stamp_font()  # subset once, here: the workers forked from here share it, none makes its own
     with serve_dev_pki_process(pki):  # its own process: it answers ~10,000 TSA requests
         if countersign:
             (summary.seal_backend,) = forked_map(ctx, _prepare_seal, [school], workers=1)

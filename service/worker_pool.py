@@ -115,13 +115,17 @@ def forked_map(
     _parent_pid = os.getpid()
     gc.collect()
     _return_free_memory()  # what earlier stages freed goes back to the system, not to each child
-    gc.freeze()  # children's collections leave the parent's objects (and their pages) alone
+    # children's collections leave the parent's objects (and their pages) alone; a freeze that
+    # was already held (an enclosing batch, the dev PKI's server process) is left to its holder
+    held = gc.get_freeze_count() > 0
+    gc.freeze()
     crew = _Crew(ctx, fn, min(workers, len(tasks)), tasks_per_worker)
     try:
         yield from crew.run(tasks)
     finally:
         crew.stop()
-        gc.unfreeze()
+        if not held:
+            gc.unfreeze()
 
 
 class _Worker:

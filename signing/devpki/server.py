@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import ctypes
 import errno
 import gc
 import logging
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 _MAX_REQUEST = 64 * 1024
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
 def _utc_now() -> datetime:
@@ -258,18 +260,18 @@ def serve_dev_pki_process(pki: DevPki, *, clock: Clock = _utc_now) -> Iterator[N
     fork = multiprocessing.get_context("fork")
     mine, theirs = fork.Pipe()
     process = fork.Process(target=_serve_in_process, args=(pki, clock, theirs, mine), daemon=True)
+    # Frozen while the server lives: neither process's collections then write to the objects
+    # they share (a full collection here would otherwise copy every page of them, for the child).
+    held = gc.get_freeze_count() > 0  # by an enclosing holder, who will also unfreeze
     gc.collect()
-    gc.freeze()  # the child's collections leave the pages it shares with this process alone
+    gc.freeze()
     try:
         process.start()
-    finally:
-        gc.unfreeze()
-    theirs.close()
-    try:
-        started = mine.recv() if mine.poll(30) else "PKI phát triển không khởi động kịp (30 giây)."
-    except EOFError:
-        started = f"PKI phát triển dừng ngay khi khởi động (mã thoát {process.exitcode})."
-    try:
+        theirs.close()
+        try:
+            started = mine.recv() if mine.poll(30) else "PKI phát triển không khởi động kịp."
+        except EOFError:
+            started = f"PKI phát triển dừng ngay khi khởi động (mã thoát {process.exitcode})."
         if started is not None:
             raise DevPkiError(str(started))
         yield
@@ -279,10 +281,16 @@ def serve_dev_pki_process(pki: DevPki, *, clock: Clock = _utc_now) -> Iterator[N
         if process.exitcode is None:
             process.kill()
             process.join()
+        if not held:
+            gc.unfreeze()
 
 
 def _serve_in_process(pki: DevPki, clock: Clock, conn: Connection, parents: Connection) -> None:
     parents.close()  # else this process itself would keep the pipe open, and never see it close
+    # A thread per request, and glibc gives each new thread's allocations an arena of their own
+    # (up to 8 per core), whose pages it keeps: one arena holds the whole server's few MB.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)
     server = PkiServer(pki, clock=clock)
     try:
         server.start()
