@@ -92,12 +92,11 @@ LIMITS: dict[str, str] = {
         "6.9x then, 10.8x now, with the same code."
     ),
     "ratios.cli_over_ours_b_t_batch": (
-        "A lone timing, not a limit: this figure was one batch of 20 signatures, and in "
-        "session 4's run it took 54.8 ms per signature against 13.1 ms signed one after another "
-        "in the same run (the CLI/ours ratio sequentially: 53.8x). Re-run alone minutes later "
-        "(`python -m bench.signing_bench --docs 8 --rounds 1`, with the test suite running "
-        "beside it) the batch took 13.8 ms: 62.1x the CLI. The benchmark now takes the median "
-        "of --rounds batches (bench/signing_bench.py, measure_batch)."
+        "Sessions 4 and 5 measured 8 in flight slower than one after another (12.9x and 11.8x "
+        "against ~55x sequential). The cause was the dev PKI's HTTP server: socketserver's "
+        "listen backlog of 5 dropped the burst's extra connections, each then waiting for a "
+        "SYN retransmission (1 s). With a backlog of 128 (signing/devpki/server.py) the same "
+        "bench gave 64.1x with 8 in flight. A figure below 30 now points at the TSA again."
     ),
     "ratio_vs_boto3": (
         "On loopback the single-process moto server is the limit: each request costs it about "
@@ -119,29 +118,24 @@ LIMITS: dict[str, str] = {
         "verifying a batch in W processes, as the archive does, would lift it."
     ),
     "ratios.memory_largest_over_smallest": (
-        "Session 4 (was 1.74): rendering now runs in the worker pool (its executor's workers "
-        "copied the parent's heap; the render stage's peak is down ~100 MB), signing keeps "
-        "only its class, and an import outcome no longer holds the parsed year. The peak is "
-        "now the signing stage (per-process PSS in the JSON): the parent 80 -> 111 MB (the "
-        "benchmark's own copy of the generated school, and a heap left larger by import and "
-        "confirmation, which parse the whole year) and each worker 84-101 -> 133-138 MB. A "
-        "worker still parses the whole school's JSON (4 MB, ~17 MB of objects at 1,000 "
-        "records) to take out its class, and the freed arenas stay in the process; new "
-        "allocations also fill the holes of the parent's heap, copying those pages. The fix: "
-        "store each class of an imported year as its own canonical slice (a table beside "
-        "datasets), so a worker reads only its class, and confirmation digests a class "
-        "without parsing the year."
+        "1.74 in session 3, 1.45 in session 4, 1.26 now. Session 5 stored each class of an "
+        "imported year on its own (confirmation and a signing worker read one class, not 4 MB "
+        "of JSON), imported big files in a forked process (their parse left ~60 MB of "
+        "fragmented heap in the batch's parent), gave each class a fresh signing worker and "
+        "the dev PKI its own process. What is left is the parent: it holds the school's parsed "
+        "year for the whole batch (~30 MB of objects at 1,000 records against ~3 MB at 85), "
+        "because rendering and the signing plan are handed a Dataset, and every worker it "
+        "forks shares that heap (the per-process PSS at the peak is in the JSON). The fix: "
+        "hand the workers class ids instead, each worker reading its class from the stored "
+        "slices (service.dataset_slices), so no process ever holds the whole year."
     ),
     "ratios.speedup_one_to_w": (
-        "Session 4: 1.69 (render 1.79x, archive 1.91x, sign 1.37x). Signing is the limit: "
-        "with two workers it used 1.55 cores and 17 % more CPU than with one. Every B-T "
-        "signature and document timestamp asks the test PKI's TSA, which runs as threads in "
-        "the batch's parent process: one GIL serialises ~12,000 tokens for 1,000 records, so "
-        "the two workers queue for it and compete with it for the two cores. A production TSA "
-        "is another machine; the fix here is the dev PKI's TSA/OCSP in their own process (or "
-        "W of them) and a cheaper token (its CMS built once per key, like signing.fast_cms). "
-        "In session 3's run the same code path gave 2.01x on a slower machine where the "
-        "signing itself, not the TSA, dominated."
+        "1.69 in session 4 (sign 1.37x), 1.91 in session 5's run (render 1.91, sign 1.55, "
+        "archive 2.17). Signing is the stage that gains least: every signature and document "
+        "timestamp asks the dev PKI's TSA, a third process competing with the two workers for "
+        "the two cores (with one worker it has a core to itself). A production TSA is another "
+        "machine; here a cheaper token (its CMS built once per key, like signing.fast_cms) "
+        "would lift it."
     ),
 }
 

@@ -178,6 +178,14 @@ def _handler(services: _Services) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a batch with 8 signatures in flight connects 8
+    # times at once, the kernel drops what overflows, and each dropped connection waits for a
+    # SYN retransmission (1 s) — which made 8 in flight 4x slower than one after another.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class PkiServer:
     """The running services of one development PKI; `stop`/`start` are idempotent."""
 
@@ -186,7 +194,7 @@ class PkiServer:
         self.base_url = pki.base_url
         self.tsa_url = pki.tsa_url
         self._services = _Services(pki, clock)
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -197,7 +205,7 @@ class PkiServer:
         if self._httpd is not None:
             return
         try:
-            httpd = ThreadingHTTPServer(("127.0.0.1", self.pki.port), _handler(self._services))
+            httpd = _Server(("127.0.0.1", self.pki.port), _handler(self._services))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise DevPkiError(
@@ -206,7 +214,6 @@ class PkiServer:
                     "hoặc tạo PKI phát triển mới ở thư mục khác."
                 ) from exc
             raise
-        httpd.daemon_threads = True
         thread = threading.Thread(
             target=httpd.serve_forever,
             kwargs={"poll_interval": 0.05},  # keeps shutdown() quick

@@ -263,3 +263,26 @@ def test_a_server_process_that_cannot_take_its_port_says_so(tmp_path: Path) -> N
     with serve_dev_pki(pki), taken, serve_dev_pki_process(pki):
         pytest.fail("the block must not run without a server")
     assert not multiprocessing.active_children()
+
+
+def test_a_burst_of_simultaneous_requests_is_answered_without_refusals(dev_pki: DevPki) -> None:
+    """A batch signs with several signatures in flight: their TSA requests connect at once, and
+    the listen backlog takes them all (the standard library's 5 dropped the rest, which then
+    waited a second for a SYN retransmission)."""
+    from signing.devpki.server import _Server
+
+    assert _Server.request_queue_size >= 64
+
+    async def burst() -> list[bytes]:
+        stamper = HTTPTimeStamper(dev_pki.tsa_url)
+        digests = [hashlib.sha256(str(i).encode()).digest() for i in range(24)]
+        tokens = await asyncio.gather(*(stamper.async_timestamp(d, "sha256") for d in digests))
+        return [
+            t["content"]["encap_content_info"]["content"]
+            .parsed["message_imprint"]["hashed_message"]
+            .native
+            for t in tokens
+        ]
+
+    imprints = asyncio.run(burst())
+    assert imprints == [hashlib.sha256(str(i).encode()).digest() for i in range(24)]
