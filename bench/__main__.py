@@ -118,16 +118,17 @@ LIMITS: dict[str, str] = {
         "verifying a batch in W processes, as the archive does, would lift it."
     ),
     "ratios.memory_largest_over_smallest": (
-        "1.74 in session 3, 1.45 in session 4, 1.26 now. Session 5 stored each class of an "
-        "imported year on its own (confirmation and a signing worker read one class, not 4 MB "
-        "of JSON), imported big files in a forked process (their parse left ~60 MB of "
-        "fragmented heap in the batch's parent), gave each class a fresh signing worker and "
-        "the dev PKI its own process. What is left is the parent: it holds the school's parsed "
-        "year for the whole batch (~30 MB of objects at 1,000 records against ~3 MB at 85), "
-        "because rendering and the signing plan are handed a Dataset, and every worker it "
-        "forks shares that heap (the per-process PSS at the peak is in the JSON). The fix: "
-        "hand the workers class ids instead, each worker reading its class from the stored "
-        "slices (service.dataset_slices), so no process ever holds the whole year."
+        "1.74 in session 3, 1.45 in session 4, 1.28 in session 5's run (328 vs 257 MB; at its "
+        "signing-stage peak: parent 67, dev PKI 60, workers 100 + 100 MB PSS). Session 5 stored"
+        " each class of an imported year on its own (confirmation and a signing worker read one"
+        " class, not 4 MB of JSON), imported big files in a forked process (their parse left "
+        "~60 MB of fragmented heap in the batch's parent), gave each class a fresh signing "
+        "worker and the dev PKI its own process. What is left is the parent: it holds the "
+        "school's parsed year for the whole batch (~30 MB of objects at 1,000 records against "
+        "~3 MB at 85), because rendering and the signing plan are handed a Dataset, and every "
+        "process it forks shares that heap. The fix: hand the workers class ids instead, each "
+        "worker reading its class from the stored slices (service.dataset_slices), so no "
+        "process ever holds the whole year."
     ),
     "ratios.speedup_one_to_w": (
         "1.69 in session 4 (sign 1.37x), 1.91 in session 5's run (render 1.91, sign 1.55, "

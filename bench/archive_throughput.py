@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +35,7 @@ ROUNDS = 3
 RET = Retention(datetime.now(UTC) + timedelta(days=36500))
 
 
-def rate(fn) -> float:
+def rate(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
     return N / (time.perf_counter() - t)
@@ -98,8 +99,8 @@ def main() -> None:
                 f"bench-{uuid.uuid4().hex[:8]}", f"http://127.0.0.1:{port}", "us-east-1", True
             )
             create_bucket(config, session=session)
-            store = S3ObjectStore.connect(config, session=session)
-            client = store.client
+            s3 = S3ObjectStore.connect(config, session=session)
+            client = s3.client
             results.setdefault("moto bare boto3 put_object", []).append(
                 rate(
                     lambda: [
@@ -109,10 +110,10 @@ def main() -> None:
                 )
             )
             results.setdefault("moto S3ObjectStore.put", []).append(
-                rate(lambda: [store.put(f"k/o{i}", data, retention=RET) for i in range(N)])
+                rate(lambda: [s3.put(f"k/o{i}", data, retention=RET) for i in range(N)])
             )
             results.setdefault("moto S3ObjectStore.get", []).append(
-                rate(lambda: [store.get(f"k/o{i}") for i in range(N)])
+                rate(lambda: [s3.get(f"k/o{i}") for i in range(N)])
             )
         # whole packages: a 55 KB PDF, its JSON, a report, provenance, 6 tag files, an index entry
         pad = os.urandom(55_000)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -164,6 +164,37 @@ def test_many_short_lived_workers_keep_the_order_and_leave_no_process_behind(
 def test_a_batch_stopped_early_leaves_no_worker_running(ctx: Context) -> None:
     before = set(multiprocessing.active_children())
     results = forked_map(ctx, _slow, range(10), workers=2)
+    assert isinstance(results, Generator)
     assert next(results) == 0
     results.close()  # the caller stops reading: the busy worker is stopped too
     assert set(multiprocessing.active_children()) == before
+
+
+def test_batches_run_at_once_from_two_threads_each_carry_their_own_caller(ctx: Context) -> None:
+    """The API's threads run batches as different people at the same time: each worker gets the
+    context of the call that forked it, never the other thread's."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    def batch(actor: str) -> set[str]:
+        mine = replace(ctx, actor=actor)
+        return {who for _, _, who in forked_map(mine, _record, range(6), workers=2)}
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(batch, ["GV001", "GV002"])
+    assert (first, second) == ({"GV001"}, {"GV002"})
+
+
+def test_a_freeze_held_by_the_caller_is_left_to_the_caller(ctx: Context) -> None:
+    """The dev PKI's server process holds gc.freeze for its life; a batch run inside it must not
+    unfreeze what the server still shares with this process."""
+    import gc
+
+    gc.freeze()
+    try:
+        assert list(forked_map(ctx, _fail, [1], workers=1)) == [1]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert list(forked_map(ctx, _fail, [1], workers=1)) == [1]
+    assert gc.get_freeze_count() == 0  # its own freeze, it ends
