@@ -21,7 +21,7 @@ from records.canonical import dataset_to_json, parse_json
 from records.model import Dataset
 from service.db.models import DatasetClassRow, DatasetRow
 
-__all__ = ["class_slice", "has_class", "store_class_slices"]
+__all__ = ["class_slice", "school_json", "store_class_slices"]
 
 
 def store_class_slices(session: Session, dataset_id: int, ds: Dataset) -> None:
@@ -34,13 +34,6 @@ def store_class_slices(session: Session, dataset_id: int, ds: Dataset) -> None:
             )
         )
     session.flush()
-
-
-def has_class(session: Session, dataset_id: int, class_id: str) -> bool:
-    """Whether the stored dataset has the class (without parsing it when it has slices)."""
-    if _sliced(session, dataset_id):
-        return _slice_bytes(session, dataset_id, class_id) is not None
-    return class_slice(session, dataset_id, class_id) is not None
 
 
 def class_slice(session: Session, dataset_id: int, class_id: str) -> Dataset | None:
@@ -56,6 +49,15 @@ def class_slice(session: Session, dataset_id: int, class_id: str) -> Dataset | N
     raw: dict[str, Any] = parse_json(whole)
     raw["classes"] = [c for c in raw.get("classes", ()) if c.get("id") == class_id]
     return Dataset.model_validate(raw) if raw["classes"] else None
+
+
+def school_json(session: Session, dataset_id: int) -> bytes | None:
+    """Canonical JSON naming the dataset's province, district, school and year: any one class's
+    slice does, at a fraction of the whole year (which older datasets fall back to)."""
+    one = select(DatasetClassRow.canonical).where(DatasetClassRow.dataset_id == dataset_id)
+    return session.scalar(one.limit(1)) or session.scalar(
+        select(DatasetRow.canonical).where(DatasetRow.id == dataset_id)
+    )
 
 
 def _slice_bytes(session: Session, dataset_id: int, class_id: str) -> bytes | None:

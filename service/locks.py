@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, defer
 
 from service.authz import Action, Principal, ResourceRef, require
 from service.context import Context
+from service.dataset_slices import school_json
 from service.db.correction_models import SupersedesRow
 from service.db.lifecycle_models import LockedDocumentRow, LockWindowRow
-from service.db.models import DatasetClassRow, DatasetRow, DocumentRow
+from service.db.models import DatasetRow, DocumentRow
 from service.errors import HsdtError
 
 __all__ = [
@@ -163,12 +164,7 @@ def place_of_dataset(session: Session, dataset_id: int) -> Place:
         raise HsdtError(f"Không có bộ dữ liệu số {dataset_id}.")
     place = _PLACES.get(sha)
     if place is None:
-        # any one class's slice names the place as well as the whole year, at a fraction of it
-        slices = select(DatasetClassRow.canonical).where(DatasetClassRow.dataset_id == dataset_id)
-        canonical = session.scalar(slices.limit(1)) or session.scalar(
-            select(DatasetRow.canonical).where(DatasetRow.id == dataset_id)
-        )
-        data = json.loads(bytes(canonical or b"{}"))
+        data = json.loads(bytes(school_json(session, dataset_id) or b"{}"))
         place = Place(data["province"]["code"], data["district"]["code"], data["school"]["code"])
         _PLACES[sha] = place
     return place
